@@ -1,0 +1,31 @@
+//! Shockwave's protocol machines: protocol logic without I/O.
+//!
+//! A machine takes the bytes that arrived and the current time, and hands back
+//! events for the application, bytes to send, and the next moment it wants to be
+//! woken. Sockets, clocks and threads live in the adapters (`shockwave-tokio`,
+//! `shockwave-mio`, or your own loop).
+//!
+//! The crate is `#![no_std]` + `alloc`. The `std` feature (on by default) adds
+//! `std::error::Error` impls and run-time CPU feature detection for the SIMD
+//! kernels; without it the kernels are picked at compile time.
+//!
+//! | module | protocol |
+//! | --- | --- |
+//! | [`h1`] | HTTP/1.1 (RFC 9112, semantics of RFC 9110): parser, chunked codec, head writer, server and client connections |
+//! | [`time`] | the crate's own [`time::Instant`]: nanoseconds from an origin the driver picks |
+//! | [`buf`] | the bounded, reusable byte buffers every machine reads into and writes from |
+#![no_std]
+#![deny(missing_docs)]
+#![forbid(unsafe_op_in_unsafe_fn)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod buf;
+pub mod h1;
+pub(crate) mod simd;
+pub mod time;
+
+pub use time::Instant;

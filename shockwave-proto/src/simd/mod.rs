@@ -1,0 +1,1 @@
+//! SIMD kernels: the only place `unsafe` is allowed.

@@ -1,0 +1,1 @@
+//! Placeholder until the adapter issue (#3) lands.
