@@ -15,8 +15,8 @@
 //! | `max_in_flight` | 16 | requests a client pipelines before their responses (client) | `UsageError::TooManyInFlight` |
 //! | `max_informational` | 8 | 1xx responses accepted before a final one (client) | error |
 //!
-//! Leniency switches, all off: `allow_obs_fold` (replace obs-fold with spaces,
-//! as RFC 9112 section 5.2 permits, for old clients).
+//! There are no leniency switches: every rejection below is one a
+//! request-smuggling-proof server must make, and no mainstream client needs it relaxed.
 
 use core::time::Duration;
 
@@ -48,9 +48,6 @@ pub struct Config {
     pub max_in_flight: usize,
     /// Most 1xx responses a client accepts before the final response.
     pub max_informational: usize,
-    /// Accept obs-fold (a field value continued on the next line) by replacing
-    /// it with spaces, instead of rejecting the message with 400.
-    pub allow_obs_fold: bool,
 }
 
 impl Default for Config {
@@ -68,7 +65,6 @@ impl Default for Config {
             body_read_timeout: Duration::from_secs(60),
             max_in_flight: 16,
             max_informational: 8,
-            allow_obs_fold: false,
         }
     }
 }
@@ -78,7 +74,6 @@ impl Config {
     pub fn parse_options(&self) -> ParseOptions {
         ParseOptions {
             max_request_target_size: self.max_request_target_size,
-            allow_obs_fold: self.allow_obs_fold,
         }
     }
 }
@@ -88,8 +83,6 @@ impl Config {
 pub struct ParseOptions {
     /// Most bytes of a request target (longer: [`ErrorKind::TargetTooLong`](super::ErrorKind::TargetTooLong)).
     pub max_request_target_size: usize,
-    /// Replace obs-fold with spaces instead of rejecting it.
-    pub allow_obs_fold: bool,
 }
 
 impl Default for ParseOptions {
