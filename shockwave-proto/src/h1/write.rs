@@ -1,1 +1,500 @@
-//! Work in progress.
+//! The head writer: start lines and field lines, refusing header injection.
+//!
+//! Every function appends to a `Vec<u8>` the machine reuses, and on a
+//! [`UsageError`] leaves it exactly as it was: a name or value that could end a
+//! line early (CR, LF, NUL, other controls) is never written (RFC 9110 section 5.5).
+//! Nothing here allocates beyond the growth of `out` itself.
+
+use alloc::vec::Vec;
+
+use super::{BodyFraming, UsageError, Version};
+
+/// `tchar` of RFC 9110 section 5.6.2, as a lookup table.
+const TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    table
+};
+
+/// Whether `b` is a `tchar` (RFC 9110 section 5.6.2).
+#[inline]
+pub(crate) fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
+}
+
+/// Whether `name` is a valid field name: `1*tchar` (RFC 9110 section 5.6.2).
+pub fn is_valid_field_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|&b| is_tchar(b))
+}
+
+/// Whether `b` may appear inside a field value or reason phrase: HTAB, SP,
+/// VCHAR or obs-text; no other control and no DEL (RFC 9110 section 5.5).
+#[inline]
+fn is_field_byte(b: u8) -> bool {
+    b == b'\t' || (b >= b' ' && b != 0x7f)
+}
+
+/// Whether `value` may be sent as a field value: no CR, LF, NUL or other
+/// control except HTAB, no DEL, and no leading or trailing SP/HTAB
+/// (RFC 9110 section 5.5). The empty value is valid.
+pub fn is_valid_field_value(value: &[u8]) -> bool {
+    let edge_ok = |b: Option<&u8>| !matches!(b, Some(b' ' | b'\t'));
+    edge_ok(value.first()) && edge_ok(value.last()) && value.iter().all(|&b| is_field_byte(b))
+}
+
+/// The reason phrase RFC 9110 section 15 gives `status` (plus the few later
+/// registrations a server answers with), or `None` for an unknown code.
+pub fn canonical_reason(status: u16) -> Option<&'static str> {
+    Some(match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        103 => "Early Hints", // RFC 8297
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        305 => "Use Proxy",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Content",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",           // RFC 6585
+        429 => "Too Many Requests",               // RFC 6585
+        431 => "Request Header Fields Too Large", // RFC 6585; the machine answers it
+        451 => "Unavailable For Legal Reasons",   // RFC 7725
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        _ => return None,
+    })
+}
+
+/// Appends the decimal digits of `n`.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends a status line: `HTTP/1.1 200 OK\r\n`.
+///
+/// With `reason` `None` the [`canonical_reason`] is used (or an empty reason
+/// for an unknown code). A status outside `100..=999` or a reason with a
+/// control character other than HTAB is [`UsageError::InvalidStatus`], and
+/// `out` is unchanged.
+///
+/// ```
+/// # use shockwave_proto::h1::{write::write_status_line, Version};
+/// let mut out = Vec::new();
+/// write_status_line(&mut out, Version::Http11, 404, None).unwrap();
+/// assert_eq!(out, b"HTTP/1.1 404 Not Found\r\n");
+/// ```
+pub fn write_status_line(
+    out: &mut Vec<u8>,
+    version: Version,
+    status: u16,
+    reason: Option<&[u8]>,
+) -> Result<(), UsageError> {
+    // RFC 9112 section 4: status-code = 3DIGIT; reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ).
+    if !(100..=999).contains(&status) {
+        return Err(UsageError::InvalidStatus);
+    }
+    let reason = match reason {
+        Some(r) if r.iter().all(|&b| is_field_byte(b)) => r,
+        Some(_) => return Err(UsageError::InvalidStatus),
+        None => canonical_reason(status).unwrap_or("").as_bytes(),
+    };
+    let version = version.as_str().as_bytes();
+    out.reserve(version.len() + 5 + reason.len() + 2);
+    out.extend_from_slice(version);
+    out.push(b' ');
+    push_decimal(out, u64::from(status));
+    // The SP before the reason is required even when the reason is empty.
+    out.push(b' ');
+    out.extend_from_slice(reason);
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+/// Appends a request line: `GET /path HTTP/1.1\r\n`.
+///
+/// `method` must be a token and `target` non-empty bytes `0x21..=0x7E`
+/// (RFC 9112 section 3), else [`UsageError::InvalidRequestLine`] and `out` is unchanged.
+pub fn write_request_line(
+    out: &mut Vec<u8>,
+    method: &[u8],
+    target: &[u8],
+    version: Version,
+) -> Result<(), UsageError> {
+    let target_ok = !target.is_empty() && target.iter().all(|&b| (0x21..=0x7e).contains(&b));
+    if !is_valid_field_name(method) || !target_ok {
+        return Err(UsageError::InvalidRequestLine);
+    }
+    let version = version.as_str().as_bytes();
+    out.reserve(method.len() + target.len() + version.len() + 4);
+    out.extend_from_slice(method);
+    out.push(b' ');
+    out.extend_from_slice(target);
+    out.push(b' ');
+    out.extend_from_slice(version);
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+/// Appends one field line, `name: value\r\n`.
+///
+/// An invalid name or value ([`is_valid_field_name`], [`is_valid_field_value`])
+/// is [`UsageError::InvalidField`] and `out` is unchanged: no header injection.
+///
+/// ```
+/// # use shockwave_proto::h1::write::write_field;
+/// let mut out = Vec::new();
+/// write_field(&mut out, b"server", b"shockwave").unwrap();
+/// assert!(write_field(&mut out, b"x", b"a\r\nset-cookie: evil").is_err());
+/// assert_eq!(out, b"server: shockwave\r\n");
+/// ```
+pub fn write_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) -> Result<(), UsageError> {
+    if !is_valid_field_name(name) || !is_valid_field_value(value) {
+        return Err(UsageError::InvalidField);
+    }
+    push_field_unchecked(out, name, value);
+    Ok(())
+}
+
+/// Appends `name: value\r\n` for a name and value already validated.
+pub(crate) fn push_field_unchecked(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.reserve(name.len() + value.len() + 4);
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends the field that frames a body: `Length(n)` writes
+/// `content-length: n\r\n`, `Chunked` writes `transfer-encoding: chunked\r\n`,
+/// `Empty` and `CloseDelimited` write nothing.
+pub fn write_framing(out: &mut Vec<u8>, framing: BodyFraming) {
+    match framing {
+        BodyFraming::Length(n) => {
+            out.extend_from_slice(b"content-length: ");
+            push_decimal(out, n);
+            out.extend_from_slice(b"\r\n");
+        }
+        BodyFraming::Chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+        BodyFraming::Empty | BodyFraming::CloseDelimited => {}
+    }
+}
+
+/// Whether `name` is a field the machine writes itself (Content-Length,
+/// Transfer-Encoding, Connection, Keep-Alive), ASCII case-insensitive.
+/// The application may not give these; Upgrade is the application's.
+pub fn is_managed_field(name: &[u8]) -> bool {
+    const MANAGED: [&[u8]; 4] = [
+        b"content-length",
+        b"transfer-encoding",
+        b"connection",
+        b"keep-alive",
+    ];
+    MANAGED.iter().any(|m| m.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn field_names() {
+        assert!(is_valid_field_name(b"content-type"));
+        assert!(is_valid_field_name(b"X-!#$%&'*+-.^_`|~09az"));
+        for bad in [
+            &b""[..],
+            b"a b",
+            b"a:b",
+            b"a\r",
+            b"a\n",
+            b"a\0",
+            b"(x)",
+            b"\xff",
+            b"a\x7f",
+        ] {
+            assert!(!is_valid_field_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn field_values() {
+        assert!(is_valid_field_value(b""));
+        assert!(is_valid_field_value(b"a\tb c"));
+        assert!(is_valid_field_value(b"caf\xc3\xa9"));
+        for bad in [
+            &b" a"[..],
+            b"a ",
+            b"\ta",
+            b"a\t",
+            b" ",
+            b"a\rb",
+            b"a\nb",
+            b"a\0b",
+            b"a\x7fb",
+            b"a\x01b",
+        ] {
+            assert!(!is_valid_field_value(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn write_field_refuses_injection_and_leaves_out_unchanged() {
+        let mut out = b"HTTP/1.1 200 OK\r\n".to_vec();
+        let before = out.clone();
+        for (name, value) in [
+            (&b"x\r"[..], &b"v"[..]),
+            (b"x\n", b"v"),
+            (b"x\0", b"v"),
+            (b"x", b"v\r"),
+            (b"x", b"v\r\nset-cookie: a=b"),
+            (b"x", b"v\nfoo"),
+            (b"x", b"v\0"),
+            (b"", b"v"),
+            (b"x y", b"v"),
+            (b"x", b" v"),
+        ] {
+            assert_eq!(
+                write_field(&mut out, name, value),
+                Err(UsageError::InvalidField)
+            );
+            assert_eq!(out, before);
+        }
+        write_field(&mut out, b"Server", b"shockwave").unwrap();
+        assert_eq!(&out[before.len()..], b"Server: shockwave\r\n");
+        write_field(&mut out, b"x-empty", b"").unwrap();
+        assert!(out.ends_with(b"x-empty: \r\n"));
+    }
+
+    #[test]
+    fn every_canonical_reason() {
+        let table: &[(u16, &str)] = &[
+            (100, "Continue"),
+            (101, "Switching Protocols"),
+            (103, "Early Hints"),
+            (200, "OK"),
+            (201, "Created"),
+            (202, "Accepted"),
+            (203, "Non-Authoritative Information"),
+            (204, "No Content"),
+            (205, "Reset Content"),
+            (206, "Partial Content"),
+            (300, "Multiple Choices"),
+            (301, "Moved Permanently"),
+            (302, "Found"),
+            (303, "See Other"),
+            (304, "Not Modified"),
+            (305, "Use Proxy"),
+            (307, "Temporary Redirect"),
+            (308, "Permanent Redirect"),
+            (400, "Bad Request"),
+            (401, "Unauthorized"),
+            (402, "Payment Required"),
+            (403, "Forbidden"),
+            (404, "Not Found"),
+            (405, "Method Not Allowed"),
+            (406, "Not Acceptable"),
+            (407, "Proxy Authentication Required"),
+            (408, "Request Timeout"),
+            (409, "Conflict"),
+            (410, "Gone"),
+            (411, "Length Required"),
+            (412, "Precondition Failed"),
+            (413, "Content Too Large"),
+            (414, "URI Too Long"),
+            (415, "Unsupported Media Type"),
+            (416, "Range Not Satisfiable"),
+            (417, "Expectation Failed"),
+            (421, "Misdirected Request"),
+            (422, "Unprocessable Content"),
+            (426, "Upgrade Required"),
+            (428, "Precondition Required"),
+            (429, "Too Many Requests"),
+            (431, "Request Header Fields Too Large"),
+            (451, "Unavailable For Legal Reasons"),
+            (500, "Internal Server Error"),
+            (501, "Not Implemented"),
+            (502, "Bad Gateway"),
+            (503, "Service Unavailable"),
+            (504, "Gateway Timeout"),
+            (505, "HTTP Version Not Supported"),
+        ];
+        for &(code, reason) in table {
+            assert_eq!(canonical_reason(code), Some(reason), "{code}");
+            let mut out = Vec::new();
+            write_status_line(&mut out, Version::Http11, code, None).unwrap();
+            assert_eq!(
+                out,
+                alloc::format!("HTTP/1.1 {code} {reason}\r\n").as_bytes()
+            );
+        }
+        let known = (0..=u16::MAX)
+            .filter(|&c| canonical_reason(c).is_some())
+            .count();
+        assert_eq!(known, table.len());
+        assert_eq!(canonical_reason(306), None);
+        assert_eq!(canonical_reason(418), None);
+    }
+
+    #[test]
+    fn status_lines() {
+        let mut out = Vec::new();
+        write_status_line(&mut out, Version::Http10, 200, Some(b"Fine\tthanks")).unwrap();
+        assert_eq!(out, b"HTTP/1.0 200 Fine\tthanks\r\n");
+        out.clear();
+        write_status_line(&mut out, Version::Http11, 299, None).unwrap();
+        assert_eq!(out, b"HTTP/1.1 299 \r\n");
+        out.clear();
+        write_status_line(&mut out, Version::Http11, 999, Some(b"")).unwrap();
+        assert_eq!(out, b"HTTP/1.1 999 \r\n");
+        let before = out.clone();
+        for status in [0, 99, 1000, u16::MAX] {
+            assert_eq!(
+                write_status_line(&mut out, Version::Http11, status, None),
+                Err(UsageError::InvalidStatus)
+            );
+        }
+        for reason in [&b"OK\r\nx: y"[..], b"\n", b"\r", b"a\0", b"a\x7f"] {
+            assert_eq!(
+                write_status_line(&mut out, Version::Http11, 200, Some(reason)),
+                Err(UsageError::InvalidStatus)
+            );
+        }
+        assert_eq!(out, before);
+    }
+
+    #[test]
+    fn request_lines() {
+        let mut out = Vec::new();
+        write_request_line(&mut out, b"GET", b"/a?b=c", Version::Http11).unwrap();
+        write_request_line(&mut out, b"OPTIONS", b"*", Version::Http10).unwrap();
+        assert_eq!(out, b"GET /a?b=c HTTP/1.1\r\nOPTIONS * HTTP/1.0\r\n");
+        let before = out.clone();
+        for (m, t) in [
+            (&b""[..], &b"/"[..]),
+            (b"G ET", b"/"),
+            (b"GET\r\n", b"/"),
+            (b"GET", b""),
+            (b"GET", b"/ a"),
+            (b"GET", b"/\r\nHost: x"),
+            (b"GET", b"/\x7f"),
+            (b"GET", b"/\xc3\xa9"),
+        ] {
+            assert_eq!(
+                write_request_line(&mut out, m, t, Version::Http11),
+                Err(UsageError::InvalidRequestLine)
+            );
+        }
+        assert_eq!(out, before);
+    }
+
+    #[test]
+    fn framing_fields() {
+        let mut out = Vec::new();
+        write_framing(&mut out, BodyFraming::Empty);
+        write_framing(&mut out, BodyFraming::CloseDelimited);
+        assert!(out.is_empty());
+        write_framing(&mut out, BodyFraming::Length(0));
+        write_framing(&mut out, BodyFraming::Length(u64::MAX));
+        write_framing(&mut out, BodyFraming::Chunked);
+        assert_eq!(
+            out,
+            b"content-length: 0\r\ncontent-length: 18446744073709551615\r\ntransfer-encoding: chunked\r\n"
+        );
+    }
+
+    #[test]
+    fn managed_fields() {
+        for name in [
+            &b"Content-Length"[..],
+            b"transfer-encoding",
+            b"CONNECTION",
+            b"Keep-Alive",
+        ] {
+            assert!(is_managed_field(name));
+        }
+        for name in [
+            &b"upgrade"[..],
+            b"content-type",
+            b"content-length2",
+            b"",
+            b"date",
+        ] {
+            assert!(!is_managed_field(name));
+        }
+    }
+
+    #[test]
+    fn decimal() {
+        for n in [0u64, 7, 10, 99, 100, 12345, u64::MAX] {
+            let mut out = vec![];
+            push_decimal(&mut out, n);
+            assert_eq!(out, alloc::format!("{n}").as_bytes());
+        }
+    }
+}
