@@ -5,6 +5,8 @@
 //! it points into. The views ([`Request`], [`Response`], [`Fields`]) turn spans
 //! back into slices on access.
 
+use super::framing::{RequestInfo, ResponseInfo};
+
 /// A byte range `start..end` into the buffer the head was parsed from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Span {
@@ -264,3 +266,174 @@ impl<'a> Iterator for FieldsIter<'a> {
 }
 
 impl ExactSizeIterator for FieldsIter<'_> {}
+
+/// A received request head, borrowed from the connection's read buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    buf: &'a [u8],
+    line: RequestLine,
+    fields: Fields<'a>,
+    info: RequestInfo,
+}
+
+impl<'a> Request<'a> {
+    /// A view of a head parsed from `buf`.
+    pub fn new(
+        buf: &'a [u8],
+        line: RequestLine,
+        spans: &'a [FieldSpan],
+        info: RequestInfo,
+    ) -> Self {
+        Request {
+            buf,
+            line,
+            fields: Fields::new(buf, spans),
+            info,
+        }
+    }
+
+    /// The method, recognised; [`Method::Other`] for the rest (see [`Request::method_bytes`]).
+    pub fn method(&self) -> Method {
+        self.line.method
+    }
+
+    /// The method token as received.
+    pub fn method_bytes(&self) -> &'a [u8] {
+        self.line.method_span.of(self.buf)
+    }
+
+    /// The method token as text (it is always ASCII).
+    pub fn method_str(&self) -> &'a str {
+        core::str::from_utf8(self.method_bytes()).unwrap_or("")
+    }
+
+    /// The request target as received (`/path?query`, `http://host/path`, `host:port` or `*`).
+    pub fn target(&self) -> &'a [u8] {
+        self.line.target.of(self.buf)
+    }
+
+    /// The request target as text (it is always ASCII).
+    pub fn target_str(&self) -> &'a str {
+        core::str::from_utf8(self.target()).unwrap_or("")
+    }
+
+    /// The path of an origin-form target, without the query.
+    pub fn path(&self) -> &'a [u8] {
+        let t = self.target();
+        match t.iter().position(|&b| b == b'?') {
+            Some(q) => &t[..q],
+            None => t,
+        }
+    }
+
+    /// Which of the four forms the target has.
+    pub fn target_form(&self) -> TargetForm {
+        self.line.form
+    }
+
+    /// The protocol version.
+    pub fn version(&self) -> Version {
+        self.line.version
+    }
+
+    /// The field lines.
+    pub fn fields(&self) -> Fields<'a> {
+        self.fields
+    }
+
+    /// The value of the first field named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.fields.get(name)
+    }
+
+    /// How the request body is delimited.
+    pub fn body_framing(&self) -> BodyFraming {
+        self.info.framing
+    }
+
+    /// Whether a body follows the head.
+    pub fn has_body(&self) -> bool {
+        self.info.framing != BodyFraming::Empty
+    }
+
+    /// Whether the client waits for `100 Continue` before sending the body.
+    pub fn expects_continue(&self) -> bool {
+        self.info.expect_continue
+    }
+
+    /// Whether the client asks to switch protocols (`Connection: upgrade` and `Upgrade`).
+    pub fn is_upgrade(&self) -> bool {
+        self.info.upgrade
+    }
+
+    /// Whether the client allows the connection to stay open after this exchange.
+    pub fn keep_alive(&self) -> bool {
+        self.info.keep_alive
+    }
+}
+
+/// A received response head, borrowed from the connection's read buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Response<'a> {
+    buf: &'a [u8],
+    line: StatusLine,
+    fields: Fields<'a>,
+    info: ResponseInfo,
+}
+
+impl<'a> Response<'a> {
+    /// A view of a head parsed from `buf`.
+    pub fn new(
+        buf: &'a [u8],
+        line: StatusLine,
+        spans: &'a [FieldSpan],
+        info: ResponseInfo,
+    ) -> Self {
+        Response {
+            buf,
+            line,
+            fields: Fields::new(buf, spans),
+            info,
+        }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.line.status
+    }
+
+    /// The reason phrase as received (may be empty).
+    pub fn reason(&self) -> &'a [u8] {
+        self.line.reason.of(self.buf)
+    }
+
+    /// The protocol version.
+    pub fn version(&self) -> Version {
+        self.line.version
+    }
+
+    /// The field lines.
+    pub fn fields(&self) -> Fields<'a> {
+        self.fields
+    }
+
+    /// The value of the first field named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.fields.get(name)
+    }
+
+    /// How the response body is delimited.
+    pub fn body_framing(&self) -> BodyFraming {
+        self.info.framing
+    }
+
+    /// Whether the server allows the connection to stay open after this response.
+    pub fn keep_alive(&self) -> bool {
+        self.info.keep_alive
+    }
+
+    /// Whether the connection now belongs to another protocol (101, or 2xx to CONNECT).
+    pub fn is_upgrade(&self) -> bool {
+        self.info.upgraded
+    }
+}

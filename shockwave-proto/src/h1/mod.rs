@@ -22,4 +22,4 @@ pub mod write;
 
 pub use config::{Config, ParseOptions};
 pub use error::{Error, ErrorKind, UsageError};
-pub use head::{BodyFraming, Field, Fields, Method, TargetForm, Version};
+pub use head::{BodyFraming, Field, Fields, Method, Request, Response, TargetForm, Version};
