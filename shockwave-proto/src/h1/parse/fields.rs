@@ -1,0 +1,93 @@
+//! Field lines and the empty line that ends a head (RFC 9112 section 5).
+
+use super::{Step, fail};
+use crate::h1::error::ErrorKind;
+use crate::h1::head::{FieldSpan, Span};
+use crate::simd::Kernel;
+
+const CRLF: u16 = u16::from_le_bytes(*b"\r\n");
+
+/// Reads 2 bytes at `at` as a little-endian word, if there are 2.
+#[inline(always)]
+fn pair_at(buf: &[u8], at: usize) -> Option<u16> {
+    match buf.get(at..at.checked_add(2)?)? {
+        &[a, b] => Some(u16::from_le_bytes([a, b])),
+        _ => None,
+    }
+}
+
+/// Parses `*( field-line CRLF ) CRLF` from `pos`; returns how many field
+/// lines were recorded in `out` and the offset just past the empty line.
+#[inline(always)]
+pub(super) fn field_lines<K: Kernel>(
+    k: K,
+    buf: &[u8],
+    mut pos: usize,
+    out: &mut [FieldSpan],
+) -> Step<(usize, usize)> {
+    let mut n = 0;
+    loop {
+        // Line start: the empty line, or a field name.
+        match buf.get(pos) {
+            None => return Ok(None),
+            Some(b'\r') => {
+                return match buf.get(pos + 1) {
+                    None => Ok(None),
+                    Some(b'\n') => Ok(Some((n, pos + 2))),
+                    Some(_) => fail(ErrorKind::BareCr),
+                };
+            }
+            Some(b'\n') => return fail(ErrorKind::BareLf),
+            // RFC 9112 section 2.2: whitespace before the first field line must be
+            // rejected (or the line ignored); section 5.2: obs-fold is rejected.
+            Some(b' ' | b'\t') if n == 0 => return fail(ErrorKind::WhitespaceAfterStartLine),
+            Some(b' ' | b'\t') => return fail(ErrorKind::ObsFold),
+            Some(_) => {}
+        }
+        let Some(slot) = out.get_mut(n) else {
+            return fail(ErrorKind::TooManyFields);
+        };
+
+        // field-name = token, then ":" with no whitespace before it (RFC 9112 section 5.1).
+        let name_end = k.token_end(buf, pos);
+        match buf.get(name_end) {
+            None => return Ok(None),
+            Some(b':') if name_end > pos => {}
+            Some(b' ' | b'\t') if name_end > pos => {
+                return fail(ErrorKind::WhitespaceBeforeColon);
+            }
+            Some(b'\r' | b'\n') => return fail(ErrorKind::MissingColon),
+            Some(_) => return fail(ErrorKind::InvalidFieldName),
+        }
+
+        // OWS field-value OWS (RFC 9112 section 5.1): leading whitespace is skipped here,
+        // trailing whitespace trimmed below.
+        let mut value_start = name_end + 1;
+        while let Some(b' ' | b'\t') = buf.get(value_start) {
+            value_start += 1;
+        }
+        let line_end = k.value_end(buf, value_start);
+        if pair_at(buf, line_end) != Some(CRLF) {
+            // The first byte outside the value class must be the CR of CRLF
+            // (RFC 9110 section 5.5: no CTL but HTAB, no DEL).
+            match buf.get(line_end) {
+                None => return Ok(None),
+                Some(b'\r') if line_end + 1 == buf.len() => return Ok(None),
+                Some(b'\r') => return fail(ErrorKind::BareCr),
+                Some(b'\n') => return fail(ErrorKind::BareLf),
+                Some(_) => return fail(ErrorKind::InvalidFieldValue),
+            }
+        }
+        let value = buf.get(value_start..line_end).unwrap_or_default();
+        let trimmed = value
+            .iter()
+            .rposition(|&b| b != b' ' && b != b'\t')
+            .map_or(0, |p| p + 1);
+        *slot = FieldSpan {
+            name: Span::new(pos, name_end),
+            value: Span::new(value_start, value_start + trimmed),
+        };
+        n += 1;
+        pos = line_end + 2;
+    }
+}
