@@ -74,7 +74,7 @@ pub fn write_date_field(out: &mut Vec<u8>, date: &DateCache) {
 }
 
 fn is_leap(year: u64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
 /// Writes `secs` (at most [`MAX_SECS`]) as `Www, DD Mmm YYYY hh:mm:ss GMT`.
@@ -167,7 +167,7 @@ mod tests {
         while days < 194_000 {
             assert!(c.update(days * 86_400 + 12));
             let cur = c.get().unwrap();
-            let wd = |b: &[u8]| DAY_NAMES.iter().position(|d| &d[..] == &b[0..3]).unwrap();
+            let wd = |b: &[u8]| DAY_NAMES.iter().position(|d| d[..] == b[0..3]).unwrap();
             assert_eq!(wd(cur), (wd(&prev) + 1) % 7);
             let day: u32 = core::str::from_utf8(&cur[5..7]).unwrap().parse().unwrap();
             let prev_day: u32 = core::str::from_utf8(&prev[5..7]).unwrap().parse().unwrap();
