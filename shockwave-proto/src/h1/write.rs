@@ -8,52 +8,25 @@
 use alloc::vec::Vec;
 
 use super::{BodyFraming, UsageError, Version};
-
-/// `tchar` of RFC 9110 section 5.6.2, as a lookup table.
-const TCHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
-        b += 1;
-    }
-    table
-};
+use crate::simd::{CLASS, Kernel, Scalar, TCHAR};
 
 /// Whether `b` is a `tchar` (RFC 9110 section 5.6.2).
 #[inline]
 pub(crate) fn is_tchar(b: u8) -> bool {
-    TCHAR[b as usize]
+    CLASS[b as usize] & TCHAR != 0
 }
 
 /// Whether `name` is a valid field name: `1*tchar` (RFC 9110 section 5.6.2).
 pub fn is_valid_field_name(name: &[u8]) -> bool {
-    !name.is_empty() && name.iter().all(|&b| is_tchar(b))
+    !name.is_empty() && Scalar.token_end(name, 0) == name.len()
 }
 
-/// Whether `b` may appear inside a field value or reason phrase: HTAB, SP,
-/// VCHAR or obs-text; no other control and no DEL (RFC 9110 section 5.5).
+/// Whether every byte of `bytes` may appear inside a field value or reason
+/// phrase: HTAB, SP, VCHAR or obs-text; no other control and no DEL
+/// (RFC 9110 section 5.5, RFC 9112 section 4).
 #[inline]
-fn is_field_byte(b: u8) -> bool {
-    b == b'\t' || (b >= b' ' && b != 0x7f)
+fn is_field_text(bytes: &[u8]) -> bool {
+    Scalar.value_end(bytes, 0) == bytes.len()
 }
 
 /// Whether `value` may be sent as a field value: no CR, LF, NUL or other
@@ -61,7 +34,7 @@ fn is_field_byte(b: u8) -> bool {
 /// (RFC 9110 section 5.5). The empty value is valid.
 pub fn is_valid_field_value(value: &[u8]) -> bool {
     let edge_ok = |b: Option<&u8>| !matches!(b, Some(b' ' | b'\t'));
-    edge_ok(value.first()) && edge_ok(value.last()) && value.iter().all(|&b| is_field_byte(b))
+    edge_ok(value.first()) && edge_ok(value.last()) && is_field_text(value)
 }
 
 /// The reason phrase RFC 9110 section 15 gives `status` (plus the few later
@@ -160,7 +133,7 @@ pub fn write_status_line(
         return Err(UsageError::InvalidStatus);
     }
     let reason = match reason {
-        Some(r) if r.iter().all(|&b| is_field_byte(b)) => r,
+        Some(r) if is_field_text(r) => r,
         Some(_) => return Err(UsageError::InvalidStatus),
         None => canonical_reason(status).unwrap_or("").as_bytes(),
     };
@@ -186,7 +159,7 @@ pub fn write_request_line(
     target: &[u8],
     version: Version,
 ) -> Result<(), UsageError> {
-    let target_ok = !target.is_empty() && target.iter().all(|&b| (0x21..=0x7e).contains(&b));
+    let target_ok = !target.is_empty() && Scalar.target_end(target, 0) == target.len();
     if !is_valid_field_name(method) || !target_ok {
         return Err(UsageError::InvalidRequestLine);
     }
@@ -300,6 +273,41 @@ mod tests {
             b"a\x01b",
         ] {
             assert!(!is_valid_field_value(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_byte_classified() {
+        for b in 0..=255u8 {
+            let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_valid_field_name(&[b]), tchar, "{b:#x}");
+            let text = b == b'\t' || (b >= 0x20 && b != 0x7f);
+            assert_eq!(is_valid_field_value(&[b'a', b, b'a']), text, "{b:#x}");
+            let mut out = Vec::new();
+            let target = (0x21..=0x7e).contains(&b);
+            assert_eq!(
+                write_request_line(&mut out, b"GET", &[b'/', b], Version::Http11).is_ok(),
+                target
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn write_field_never_injects(name in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12),
+                                     value in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            let mut out = b"x: y\r\n".to_vec();
+            match write_field(&mut out, &name, &value) {
+                Ok(()) => {
+                    let line = &out[6..];
+                    proptest::prop_assert_eq!(line.len(), name.len() + value.len() + 4);
+                    proptest::prop_assert!(!line[..line.len() - 2].iter().any(|&b| b == b'\r' || b == b'\n' || b == 0));
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e, UsageError::InvalidField);
+                    proptest::prop_assert_eq!(&out[..], b"x: y\r\n");
+                }
+            }
         }
     }
 
