@@ -94,6 +94,17 @@ impl ReadBuf {
         n
     }
 
+    /// Removes `data()[from..to]`, moving the bytes after it down (used to drop
+    /// framing, such as chunk-size lines, from between body bytes).
+    pub fn cut(&mut self, from: usize, to: usize) {
+        let (from, to) = (self.start + from, self.start + to.min(self.len()));
+        if from >= to {
+            return;
+        }
+        self.buf.copy_within(to..self.end, from);
+        self.end -= to - from;
+    }
+
     /// Grows the buffer (doubling, at most to the limit) so that at least
     /// `want` unconsumed bytes fit. Returns false when the limit forbids it.
     pub fn reserve_total(&mut self, want: usize) -> bool {
@@ -220,7 +231,9 @@ mod tests {
         assert!(b.reserve_total(10));
         assert_eq!(b.capacity(), 16);
         assert!(!b.reserve_total(17));
-        b.consume(4);
+        b.cut(1, 3);
+        assert_eq!(b.data(), b"cf");
+        b.consume(2);
         assert!(b.is_empty());
     }
 

@@ -9,6 +9,7 @@
 //! - [`server`] and [`client`]: the connection machines.
 //! - [`config`]: every limit, with its default, in one table.
 
+mod body;
 pub mod chunked;
 pub mod client;
 pub mod config;

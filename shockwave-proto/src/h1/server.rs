@@ -1,1 +1,915 @@
-//! Work in progress.
+//! The HTTP/1.1 server connection machine.
+//!
+//! One [`ServerConn`] per accepted connection. It never does I/O: the driver
+//! feeds it bytes and time, and writes out what it queues.
+//!
+//! # Methods, by group
+//! - Input: [`ServerConn::handle_input`] (copying) or [`ServerConn::input_buf`] +
+//!   [`ServerConn::input_filled`] (the socket reads straight into the machine),
+//!   [`ServerConn::handle_eof`] when the peer shuts down its side.
+//! - Events: [`ServerConn::poll_event`] until `None`: [`ServerEvent::RequestReceived`],
+//!   then [`ServerEvent::DataReceived`] and [`ServerEvent::TrailersReceived`] for the
+//!   body, then [`ServerEvent::RequestFinished`]. Each event borrows the read
+//!   buffer until the next call; copy what you keep.
+//! - Commands: [`ServerConn::send_response`] (or [`ServerConn::send_response_with_body`]),
+//!   [`ServerConn::send_data`], [`ServerConn::finish`], [`ServerConn::send_trailers`],
+//!   [`ServerConn::send_informational`], [`ServerConn::close`]. Invalid calls return a
+//!   [`UsageError`] and change nothing.
+//! - Output: [`ServerConn::poll_transmit`] gives the bytes to write,
+//!   [`ServerConn::advance_transmit`] says how many were written.
+//! - Time: [`ServerConn::poll_timeout`] gives the next deadline, [`ServerConn::handle_timeout`]
+//!   is called when it passes (calling it early is harmless).
+//!   [`ServerConn::set_unix_time`] feeds the wall clock for the `Date` field.
+//! - End: [`ServerConn::is_closed`]: drop the socket.
+//!
+//! # Driving it
+//! After every input: poll events until `None` (answering requests as they come),
+//! then write out `poll_transmit`, then re-arm the timer from `poll_timeout`.
+//! Stop reading while `input_buf()` is empty (backpressure: the application has
+//! not taken the body bytes yet). Close the socket once `is_closed()`.
+//!
+//! # The exchange cycle
+//! One request is handled at a time; pipelined requests wait in the read buffer
+//! and are parsed once the previous response is finished, so responses go out in
+//! order. After a response, the connection is kept alive unless either side said
+//! `close`, the request was HTTP/1.0 without keep-alive, the response was
+//! close-delimited, or the request body was abandoned by a 100-continue refusal.
+//! A request body the application did not read is read and dropped before the
+//! next request.
+//!
+//! ```
+//! use shockwave_proto::h1::server::{ServerConn, ServerEvent};
+//! use shockwave_proto::h1::{BodyFraming, Config};
+//! use shockwave_proto::Instant;
+//!
+//! let mut conn = ServerConn::new(Config::default());
+//! let now = Instant::ZERO;
+//! conn.handle_input(now, b"GET /hi HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+//! while let Some(event) = conn.poll_event() {
+//!     if let ServerEvent::RequestReceived(req) = event {
+//!         assert_eq!(req.target(), b"/hi");
+//!         conn.send_response_with_body(200, &[(b"content-type", b"text/plain")], b"hello").unwrap();
+//!     }
+//! }
+//! let out = conn.poll_transmit().unwrap();
+//! assert!(out.starts_with(b"HTTP/1.1 200 OK\r\n"));
+//! assert!(out.ends_with(b"\r\n\r\nhello"));
+//! ```
+
+use alloc::vec::Vec;
+
+use super::body::{BodyReader, BodyWriter};
+use super::date::{DateCache, write_date_field};
+use super::framing::{RequestInfo, request_info};
+use super::head::{BodyFraming, FieldSpan, Fields, Method, Request, RequestLine, Version};
+use super::parse::{Parsed, parse_request};
+use super::write::{is_managed_field, write_field, write_framing, write_status_line};
+use super::{Config, Error, ErrorKind, ParseOptions, UsageError};
+use crate::buf::{ReadBuf, WriteBuf};
+use crate::time::Instant;
+
+/// What the application learns from a server connection.
+#[derive(Debug)]
+#[must_use]
+pub enum ServerEvent<'a> {
+    /// A request head arrived. Its body (if any) follows as `DataReceived`.
+    RequestReceived(Request<'a>),
+    /// Request body bytes, chunk framing removed.
+    DataReceived(&'a [u8]),
+    /// The trailer section of a chunked request body.
+    TrailersReceived(Fields<'a>),
+    /// The request body ended (also sent for requests without a body).
+    RequestFinished,
+    /// The response switched protocols (101, or 2xx to CONNECT). These bytes
+    /// arrived after the request and belong to the new protocol. Once
+    /// `poll_transmit` is drained the machine is closed and the socket is the
+    /// application's.
+    Upgraded(&'a [u8]),
+}
+
+/// Where the receiving side stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Recv {
+    /// Waiting for the next request head.
+    Head,
+    /// The head is parsed; it and the body are being delivered.
+    Body,
+    /// The whole request was delivered; waiting for the response to end.
+    Done,
+    /// Reading and dropping a body the response made irrelevant.
+    Discard,
+    /// The connection switched protocols.
+    Upgraded,
+    /// No more input is taken.
+    Closed,
+}
+
+/// Where the sending side stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Send {
+    /// No request is waiting.
+    Idle,
+    /// A request was received; no final response head yet.
+    Waiting,
+    /// The response body is being sent.
+    Body(BodyWriter),
+    /// The response is complete.
+    Done,
+}
+
+/// What the last event lent from the read buffer, taken back at the next poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lent {
+    Nothing,
+    Head(usize),
+    Data(usize),
+    Trailers(usize),
+    All,
+}
+
+/// Which deadline `poll_timeout` reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    /// No request in progress: close quietly when it passes.
+    Idle(Instant),
+    /// A head is arriving too slowly: 408.
+    Head(Instant),
+    /// A body stalled: 408.
+    Body(Instant),
+}
+
+/// The request being handled, as far as the response needs it.
+#[derive(Clone, Copy, Debug)]
+struct Exchange {
+    line: RequestLine,
+    fields: usize,
+    head_len: usize,
+    info: RequestInfo,
+    /// RequestReceived was handed out.
+    head_delivered: bool,
+    /// RequestFinished was handed out.
+    finish_delivered: bool,
+    continue_sent: bool,
+}
+
+/// An HTTP/1.1 server connection. See the [module docs](self) for how to drive it.
+#[derive(Debug)]
+pub struct ServerConn {
+    config: Config,
+    opts: ParseOptions,
+    read: ReadBuf,
+    write: WriteBuf,
+    spans: Vec<FieldSpan>,
+    date: DateCache,
+    recv: Recv,
+    send: Send,
+    body: BodyReader,
+    exchange: Option<Exchange>,
+    lent: Lent,
+    /// Head bytes still lent or not yet delivered, in front of the body region.
+    base: usize,
+    /// Length of the buffered head prefix at the last Partial parse: only a new
+    /// LF after it can complete the head, so we do not re-parse before that.
+    partial_at: Option<usize>,
+    /// The connection outlives the current exchange.
+    keep_alive: bool,
+    /// Close once the current exchange (if any) is over and the output is sent.
+    closing: bool,
+    peer_eof: bool,
+    error: Option<Error>,
+    now: Instant,
+    /// When the idle period or the current head began.
+    since: Instant,
+    head_started: Option<Instant>,
+    /// The first request gets `header_read_timeout` from the connection's start.
+    served_any: bool,
+}
+
+impl ServerConn {
+    /// A connection that starts now (`Instant::ZERO` for its clock origin; call
+    /// [`ServerConn::with_start`] to give a real start time).
+    pub fn new(config: Config) -> Self {
+        Self::with_start(config, Instant::ZERO)
+    }
+
+    /// A connection accepted at `now`.
+    pub fn with_start(config: Config, now: Instant) -> Self {
+        let read_limit = config.max_head_size.max(1024);
+        ServerConn {
+            opts: config.parse_options(),
+            read: ReadBuf::new(config.read_buffer_initial, read_limit),
+            write: WriteBuf::new(config.read_buffer_initial, config.max_write_buffer),
+            spans: alloc::vec![FieldSpan::default(); config.max_headers],
+            date: DateCache::new(),
+            recv: Recv::Head,
+            send: Send::Idle,
+            body: BodyReader::new(config.max_chunk_extensions_size),
+            exchange: None,
+            lent: Lent::Nothing,
+            base: 0,
+            partial_at: None,
+            keep_alive: true,
+            closing: false,
+            peer_eof: false,
+            error: None,
+            now,
+            since: now,
+            head_started: None,
+            served_any: false,
+            config,
+        }
+    }
+
+    // ----- input -----
+
+    /// Feeds bytes that arrived; returns how many were taken (fewer when the
+    /// read buffer is full: feed the rest after polling events).
+    pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> Result<usize, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if !self.accepts_input() {
+            return Ok(0);
+        }
+        self.now = now;
+        let mut taken = 0;
+        while taken < bytes.len() {
+            let spare = self.input_buf();
+            if spare.is_empty() {
+                break;
+            }
+            let n = spare.len().min(bytes.len() - taken);
+            spare[..n].copy_from_slice(&bytes[taken..taken + n]);
+            self.read.filled(n);
+            taken += n;
+            self.on_bytes(now)?;
+        }
+        Ok(taken)
+    }
+
+    /// Room to read the socket into. Empty while the application has not taken
+    /// the buffered body (backpressure), or once the connection takes no input.
+    pub fn input_buf(&mut self) -> &mut [u8] {
+        if !self.accepts_input() {
+            return &mut [];
+        }
+        // Grow only when the bytes held are an unfinished head or framing that
+        // cannot be delivered yet; body bytes wait for the application instead.
+        if self.read.spare().is_empty() && self.nothing_deliverable() {
+            let want = self.read.capacity().saturating_mul(2);
+            self.read.reserve_total(want.min(self.read.limit()));
+        }
+        self.read.spare()
+    }
+
+    /// Records that `n` bytes were read into [`ServerConn::input_buf`].
+    pub fn input_filled(&mut self, now: Instant, n: usize) -> Result<(), Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.now = now;
+        self.read.filled(n);
+        self.on_bytes(now)
+    }
+
+    /// The peer shut down its sending side.
+    pub fn handle_eof(&mut self, now: Instant) -> Result<(), Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.now = now;
+        self.peer_eof = true;
+        match self.recv {
+            Recv::Head if !self.read.is_empty() => {
+                return self.fail(ErrorKind::IncompleteHead.into());
+            }
+            Recv::Head => self.close_now(),
+            Recv::Body | Recv::Discard => {
+                if let Err(e) = self.body.handle_eof() {
+                    return self.fail(e);
+                }
+                self.keep_alive = false;
+            }
+            Recv::Done => self.keep_alive = false,
+            Recv::Upgraded | Recv::Closed => {}
+        }
+        self.keep_alive = false;
+        Ok(())
+    }
+
+    // ----- events -----
+
+    /// The next event, or `None` when nothing new happened. The event borrows the
+    /// read buffer until the next call.
+    pub fn poll_event(&mut self) -> Option<ServerEvent<'_>> {
+        self.take_back_lent();
+        if self.error.is_some() {
+            return None;
+        }
+        let progress = match self.recv {
+            Recv::Discard => self.discard_body(),
+            _ => Ok(()),
+        };
+        // A pipelined head may have waited for the previous exchange to end.
+        let progress = progress.and_then(|()| match self.recv {
+            Recv::Head if self.exchange.is_none() => self.try_parse_head(),
+            Recv::Body => self.process_body(),
+            _ => Ok(()),
+        });
+        if let Err(e) = progress {
+            let _ = self.fail(e);
+            return None;
+        }
+        if self.recv == Recv::Upgraded {
+            if self.lent == Lent::All {
+                return None;
+            }
+            self.lent = Lent::All;
+            return Some(ServerEvent::Upgraded(&self.read.data()[self.base..]));
+        }
+        self.deliver()
+    }
+
+    fn deliver(&mut self) -> Option<ServerEvent<'_>> {
+        let ex = self.exchange.as_mut()?;
+        if !ex.head_delivered {
+            ex.head_delivered = true;
+            self.lent = Lent::Head(ex.head_len);
+            let ex = *ex;
+            let data = self.read.data();
+            return Some(ServerEvent::RequestReceived(Request::new(
+                data,
+                ex.line,
+                &self.spans[..ex.fields],
+                ex.info,
+            )));
+        }
+        if ex.finish_delivered {
+            return None;
+        }
+        let ready = self.body.ready();
+        if ready > 0 {
+            self.lent = Lent::Data(ready);
+            return Some(ServerEvent::DataReceived(
+                &self.read.data()[self.base..self.base + ready],
+            ));
+        }
+        if let Some((len, fields)) = self.body.trailers() {
+            self.lent = Lent::Trailers(len);
+            let section = &self.read.data()[self.base..self.base + len];
+            return Some(ServerEvent::TrailersReceived(Fields::new(
+                section,
+                &self.spans[..fields],
+            )));
+        }
+        if self.body.is_finished() {
+            ex.finish_delivered = true;
+            self.recv = Recv::Done;
+            self.maybe_end_exchange();
+            return Some(ServerEvent::RequestFinished);
+        }
+        // The application wants more body: a waiting 100-continue client gets its
+        // go-ahead now (RFC 9110 section 10.1.1), unless a final response went out.
+        if ex.info.expect_continue && !ex.continue_sent && self.send == Send::Waiting {
+            ex.continue_sent = true;
+            self.write.extend(b"HTTP/1.1 100 Continue\r\n\r\n");
+        }
+        None
+    }
+
+    fn take_back_lent(&mut self) {
+        match core::mem::replace(&mut self.lent, Lent::Nothing) {
+            Lent::Nothing | Lent::All => {}
+            Lent::Head(len) => {
+                self.read.consume(len);
+                self.base -= len;
+                self.partial_at = None;
+            }
+            Lent::Data(n) => {
+                self.read.consume(n);
+                self.body.take_ready(n);
+            }
+            Lent::Trailers(_) => {
+                let len = self.body.take_trailers();
+                self.read.consume(len);
+            }
+        }
+    }
+
+    // ----- commands -----
+
+    /// Sends a 1xx informational response (not 101: that is [`ServerConn::send_response`]).
+    /// Dropped silently for HTTP/1.0 clients, which cannot receive one
+    /// (RFC 9110 section 15.2).
+    pub fn send_informational(
+        &mut self,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+    ) -> Result<(), UsageError> {
+        self.check_open()?;
+        if !(100..200).contains(&status) || status == 101 {
+            return Err(UsageError::InvalidStatus);
+        }
+        let Some(ex) = self.exchange.as_mut() else {
+            return Err(UsageError::NoRequestPending);
+        };
+        if self.send != Send::Waiting {
+            return Err(UsageError::NoRequestPending);
+        }
+        if ex.line.version == Version::Http10 {
+            return Ok(());
+        }
+        if status == 100 {
+            ex.continue_sent = true;
+        }
+        let v = self.write.vec();
+        let mark = v.len();
+        let result = write_status_line(v, Version::Http11, status, None)
+            .and_then(|()| write_app_fields(v, fields.iter().copied()));
+        if let Err(e) = result {
+            v.truncate(mark);
+            return Err(e);
+        }
+        v.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// Sends the response head. `body` says how the body will be delimited: the
+    /// machine writes the framing fields itself (`content-length` or
+    /// `transfer-encoding: chunked`), plus `connection` and `date`; giving any of
+    /// the first three in `fields` is a [`UsageError::ManagedField`].
+    ///
+    /// For HEAD requests the framing field is written but no body is sent; for
+    /// 1xx, 204 and 304 no framing is written and the body must be empty. A
+    /// chunked body to an HTTP/1.0 client is sent close-delimited instead.
+    pub fn send_response<N, V>(
+        &mut self,
+        status: u16,
+        fields: impl IntoIterator<Item = (N, V)>,
+        body: BodyFraming,
+    ) -> Result<(), UsageError>
+    where
+        N: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
+        self.check_open()?;
+        let Some(ex) = self.exchange.filter(|e| e.head_delivered) else {
+            return Err(UsageError::NoRequestPending);
+        };
+        if self.send != Send::Waiting {
+            return Err(UsageError::NoRequestPending);
+        }
+        if !(100..=999).contains(&status) || ((100..200).contains(&status) && status != 101) {
+            return Err(UsageError::InvalidStatus);
+        }
+        let method = ex.line.method;
+        let upgrade = (status == 101 && ex.info.upgrade)
+            || (method == Method::Connect && (200..300).contains(&status));
+        if status == 101 && !ex.info.upgrade {
+            return Err(UsageError::NotUpgraded);
+        }
+        let no_content = status == 204 || status == 101 || upgrade;
+        if no_content && !matches!(body, BodyFraming::Empty | BodyFraming::Length(0)) {
+            return Err(UsageError::BodyNotAllowed);
+        }
+
+        // What goes on the wire, and what the writer will accept.
+        let http10 = ex.line.version == Version::Http10;
+        let (wire_framing, writer) = if upgrade || no_content {
+            (None, BodyWriter::Empty)
+        } else if status == 304 {
+            (None, BodyWriter::Empty)
+        } else {
+            let framing = match body {
+                BodyFraming::Chunked if http10 => BodyFraming::CloseDelimited,
+                f => f,
+            };
+            let writer = match framing {
+                _ if method == Method::Head => BodyWriter::Empty,
+                BodyFraming::Empty | BodyFraming::Length(0) => BodyWriter::Empty,
+                BodyFraming::Length(n) => BodyWriter::Length(n),
+                BodyFraming::Chunked => BodyWriter::Chunked,
+                BodyFraming::CloseDelimited => BodyWriter::CloseDelimited,
+            };
+            let wire = match framing {
+                BodyFraming::Empty => BodyFraming::Length(0),
+                f => f,
+            };
+            (Some(wire), writer)
+        };
+
+        // Will the connection outlive this exchange?
+        let abandoned_body =
+            ex.info.expect_continue && !ex.continue_sent && !self.body.is_received();
+        let keep_alive = self.keep_alive
+            && ex.info.keep_alive
+            && !self.closing
+            && !upgrade
+            && !abandoned_body
+            && wire_framing != Some(BodyFraming::CloseDelimited);
+
+        let date = &self.date;
+        let v = self.write.vec();
+        let mark = v.len();
+        let result = write_status_line(v, Version::Http11, status, None)
+            .and_then(|()| write_app_fields(v, fields));
+        if let Err(e) = result {
+            v.truncate(mark);
+            return Err(e);
+        }
+        if let Some(framing) = wire_framing {
+            write_framing(v, framing);
+        }
+        if !upgrade {
+            if !keep_alive {
+                v.extend_from_slice(b"connection: close\r\n");
+            } else if http10 {
+                v.extend_from_slice(b"connection: keep-alive\r\n");
+            }
+        }
+        write_date_field(v, date);
+        v.extend_from_slice(b"\r\n");
+
+        self.keep_alive = keep_alive;
+        if upgrade {
+            self.send = Send::Done;
+            self.recv = Recv::Upgraded;
+            self.closing = true;
+            return Ok(());
+        }
+        self.send = Send::Body(writer);
+        if writer == BodyWriter::Empty {
+            self.send = Send::Done;
+            self.maybe_end_exchange();
+        }
+        Ok(())
+    }
+
+    /// Sends a whole response with a body of known length in one call. The body
+    /// is queued even past `max_write_buffer` (it is the application's own data).
+    pub fn send_response_with_body(
+        &mut self,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+        body: &[u8],
+    ) -> Result<(), UsageError> {
+        self.send_response(
+            status,
+            fields.iter().copied(),
+            BodyFraming::Length(body.len() as u64),
+        )?;
+        if let Send::Body(mut writer) = self.send {
+            writer.send_all(&mut self.write, body)?;
+            writer.finish(&mut self.write, &[])?;
+            self.send = Send::Done;
+            self.maybe_end_exchange();
+        }
+        Ok(())
+    }
+
+    /// Queues response body bytes; returns how many were taken (fewer when the
+    /// output queue is near `max_write_buffer`: send, then offer the rest).
+    pub fn send_data(&mut self, data: &[u8]) -> Result<usize, UsageError> {
+        self.check_open()?;
+        match &mut self.send {
+            Send::Body(writer) => writer.send(&mut self.write, data),
+            Send::Done => Err(UsageError::BodyFinished),
+            Send::Idle | Send::Waiting => Err(UsageError::HeadNotSent),
+        }
+    }
+
+    /// Ends the response body.
+    pub fn finish(&mut self) -> Result<(), UsageError> {
+        self.send_trailers(&[])
+    }
+
+    /// Ends a chunked response body with a trailer section.
+    pub fn send_trailers(&mut self, trailers: &[(&[u8], &[u8])]) -> Result<(), UsageError> {
+        self.check_open()?;
+        match &mut self.send {
+            Send::Body(writer) => writer.finish(&mut self.write, trailers)?,
+            Send::Done => return Err(UsageError::BodyFinished),
+            Send::Idle | Send::Waiting => return Err(UsageError::HeadNotSent),
+        }
+        self.send = Send::Done;
+        self.maybe_end_exchange();
+        Ok(())
+    }
+
+    /// Closes gracefully: no new request is read; the one in progress (if any)
+    /// is answered with `connection: close` (or ended after its response, if the
+    /// head already went out), then the connection closes.
+    pub fn close(&mut self) {
+        self.closing = true;
+        self.keep_alive = false;
+        if self.exchange.is_none() && matches!(self.recv, Recv::Head) {
+            self.close_now();
+        }
+    }
+
+    /// Gives the wall-clock time (seconds since the Unix epoch) for the `Date`
+    /// field; call it once per event-loop turn. Without it no `Date` is written.
+    pub fn set_unix_time(&mut self, unix_secs: u64) {
+        self.date.update(unix_secs);
+    }
+
+    // ----- output and time -----
+
+    /// The bytes to write next, or `None` when nothing is queued.
+    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
+        let pending = self.write.pending();
+        (!pending.is_empty()).then_some(pending)
+    }
+
+    /// Records that `n` bytes of [`ServerConn::poll_transmit`] were written.
+    pub fn advance_transmit(&mut self, n: usize) {
+        self.write.advance(n);
+    }
+
+    /// The next deadline, if a timer runs.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timer().map(|t| match t {
+            Timer::Idle(at) | Timer::Head(at) | Timer::Body(at) => at,
+        })
+    }
+
+    /// Acts on a passed deadline: an idle connection closes quietly, a slow head
+    /// or a stalled body is answered with 408 and closed.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.now = now;
+        match self.timer() {
+            Some(Timer::Idle(at)) if now >= at => {
+                self.close_now();
+                Ok(())
+            }
+            Some(Timer::Head(at)) if now >= at => self.fail(ErrorKind::HeadTimeout.into()),
+            Some(Timer::Body(at)) if now >= at => self.fail(ErrorKind::BodyTimeout.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the connection is over and all its bytes were handed out: drop the socket.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.recv, Recv::Closed | Recv::Upgraded) && self.write.is_empty()
+    }
+
+    /// The peer error that ended the connection, if one did.
+    pub fn error(&self) -> Option<Error> {
+        self.error
+    }
+
+    /// The configuration the connection runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    // ----- internals -----
+
+    fn accepts_input(&self) -> bool {
+        self.error.is_none()
+            && !self.peer_eof
+            && !matches!(self.recv, Recv::Upgraded | Recv::Closed)
+    }
+
+    fn nothing_deliverable(&self) -> bool {
+        match self.recv {
+            Recv::Head => self.exchange.is_none(),
+            Recv::Body | Recv::Discard => self.body.ready() == 0 && self.body.trailers().is_none(),
+            _ => false,
+        }
+    }
+
+    fn check_open(&self) -> Result<(), UsageError> {
+        if self.error.is_some() || matches!(self.recv, Recv::Closed | Recv::Upgraded) {
+            return Err(UsageError::Closed);
+        }
+        Ok(())
+    }
+
+    fn timer(&self) -> Option<Timer> {
+        if self.error.is_some() {
+            return None;
+        }
+        match self.recv {
+            Recv::Head if self.exchange.is_none() && !self.closing => {
+                if let Some(started) = self.head_started {
+                    Some(Timer::Head(started + self.config.header_read_timeout))
+                } else if self.served_any {
+                    Some(Timer::Idle(self.since + self.config.keep_alive_timeout))
+                } else {
+                    Some(Timer::Idle(self.since + self.config.header_read_timeout))
+                }
+            }
+            Recv::Body | Recv::Discard
+                if self.body.is_waiting_for_bytes()
+                    && self.nothing_deliverable()
+                    && !self.peer_eof =>
+            {
+                Some(Timer::Body(self.since + self.config.body_read_timeout))
+            }
+            _ => None,
+        }
+    }
+
+    /// New bytes are in the read buffer.
+    fn on_bytes(&mut self, now: Instant) -> Result<(), Error> {
+        let result = match self.recv {
+            Recv::Head => {
+                if self.head_started.is_none() && self.read.len() > self.base {
+                    self.head_started = Some(now);
+                }
+                if self.exchange.is_none() {
+                    self.try_parse_head()
+                } else {
+                    Ok(())
+                }
+            }
+            Recv::Body => {
+                self.since = now;
+                self.process_body()
+            }
+            Recv::Discard => {
+                self.since = now;
+                self.discard_body()
+            }
+            Recv::Done | Recv::Upgraded | Recv::Closed => Ok(()),
+        };
+        result.or_else(|e| self.fail(e))
+    }
+
+    /// Parses the next head if one is complete in the buffer.
+    fn try_parse_head(&mut self) -> Result<(), Error> {
+        let data = self.read.data();
+        if data.is_empty() {
+            return Ok(());
+        }
+        if self.head_started.is_none() {
+            self.head_started = Some(self.now);
+        }
+        // Only a new LF can complete a head that was partial before.
+        if let Some(at) = self.partial_at {
+            let from = at.saturating_sub(1);
+            if !data[from..].contains(&b'\n') && data.len() < self.config.max_head_size {
+                return Ok(());
+            }
+        }
+        match parse_request(data, &mut self.spans, &self.opts)? {
+            Parsed::Partial => {
+                if data.len() >= self.config.max_head_size {
+                    return Err(ErrorKind::HeadTooLarge.into());
+                }
+                self.partial_at = Some(data.len());
+                Ok(())
+            }
+            Parsed::Complete { line, fields, len } => {
+                if len > self.config.max_head_size {
+                    return Err(ErrorKind::HeadTooLarge.into());
+                }
+                let info = request_info(
+                    data,
+                    &line,
+                    &self.spans[..fields],
+                    self.config.max_body_size,
+                )?;
+                self.partial_at = None;
+                self.head_started = None;
+                self.served_any = true;
+                self.exchange = Some(Exchange {
+                    line,
+                    fields,
+                    head_len: len,
+                    info,
+                    head_delivered: false,
+                    finish_delivered: false,
+                    continue_sent: false,
+                });
+                self.base = len;
+                self.recv = Recv::Body;
+                self.send = Send::Waiting;
+                self.since = self.now;
+                self.body.start(info.framing, self.config.max_body_size);
+                self.process_body()
+            }
+        }
+    }
+
+    fn process_body(&mut self) -> Result<(), Error> {
+        self.body.process(
+            &mut self.read,
+            self.base,
+            &mut self.spans,
+            &self.opts,
+            self.config.max_head_size,
+        )
+    }
+
+    /// Reads and drops the rest of a body after the response ended.
+    fn discard_body(&mut self) -> Result<(), Error> {
+        loop {
+            self.process_body()?;
+            let ready = self.body.ready();
+            self.body.take_ready(ready);
+            self.read.cut(self.base, self.base + ready);
+            let trailers = self.body.take_trailers();
+            self.read.cut(self.base, self.base + trailers);
+            if self.body.is_finished() {
+                self.recv = Recv::Done;
+                self.maybe_end_exchange();
+                return Ok(());
+            }
+            if ready == 0 && trailers == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Ends the exchange once both the request and the response are complete.
+    fn maybe_end_exchange(&mut self) {
+        if self.send != Send::Done {
+            return;
+        }
+        match self.recv {
+            Recv::Done => {}
+            Recv::Body if self.exchange.is_some_and(|e| e.head_delivered) => {
+                // The response ended before the request body: read and drop the
+                // rest (the application will not poll for it), unless it is abandoned.
+                if !self.keep_alive {
+                    self.close_after_output();
+                    return;
+                }
+                if self.lent == Lent::Nothing {
+                    self.recv = Recv::Discard;
+                    if let Err(e) = self.discard_body() {
+                        let _ = self.fail(e);
+                    }
+                } else {
+                    // The last event's bytes are still lent: decide at the next poll.
+                    self.recv = Recv::Discard;
+                }
+                return;
+            }
+            _ => return,
+        }
+        // Both sides are done.
+        self.exchange = None;
+        self.send = Send::Idle;
+        if !self.keep_alive || self.closing || self.peer_eof {
+            self.close_after_output();
+            return;
+        }
+        self.recv = Recv::Head;
+        self.since = self.now;
+        self.head_started = None;
+        self.partial_at = None;
+    }
+
+    fn close_after_output(&mut self) {
+        self.closing = true;
+        self.recv = Recv::Closed;
+    }
+
+    fn close_now(&mut self) {
+        self.closing = true;
+        self.recv = Recv::Closed;
+    }
+
+    /// A peer error: answer it if no response head is out yet, then close.
+    fn fail(&mut self, e: Error) -> Result<(), Error> {
+        if self.error.is_none() {
+            self.error = Some(e);
+            if matches!(self.send, Send::Idle | Send::Waiting) {
+                let status = e.status();
+                let v = self.write.vec();
+                let _ = write_status_line(v, Version::Http11, status, None);
+                v.extend_from_slice(b"content-length: 0\r\nconnection: close\r\n");
+                write_date_field(v, &self.date);
+                v.extend_from_slice(b"\r\n");
+            }
+            self.recv = Recv::Closed;
+            self.closing = true;
+        }
+        Err(e)
+    }
+}
+
+/// Writes application fields, refusing invalid ones and those the machine manages.
+fn write_app_fields<N, V>(
+    out: &mut Vec<u8>,
+    fields: impl IntoIterator<Item = (N, V)>,
+) -> Result<(), UsageError>
+where
+    N: AsRef<[u8]>,
+    V: AsRef<[u8]>,
+{
+    for (name, value) in fields {
+        let name = name.as_ref();
+        if is_managed_field(name) {
+            return Err(UsageError::ManagedField);
+        }
+        write_field(out, name, value.as_ref())?;
+    }
+    Ok(())
+}
