@@ -1,1 +1,618 @@
-//! Work in progress.
+//! The HTTP/1.1 client connection machine.
+//!
+//! One [`ClientConn`] per connection to a server. Requests may be pipelined up to
+//! `max_in_flight`; responses come back in order and are matched to their
+//! requests, so a HEAD response or a 2xx to CONNECT is framed correctly.
+//!
+//! # Methods, by group
+//! - Commands: [`ClientConn::send_request`], [`ClientConn::send_data`],
+//!   [`ClientConn::finish`], [`ClientConn::send_trailers`], [`ClientConn::close`].
+//! - Input: [`ClientConn::handle_input`] or [`ClientConn::input_buf`] +
+//!   [`ClientConn::input_filled`]; [`ClientConn::handle_eof`] (which ends a
+//!   close-delimited body).
+//! - Events: [`ClientConn::poll_event`]: [`ClientEvent::InformationalReceived`] for
+//!   each 1xx, [`ClientEvent::ResponseReceived`], [`ClientEvent::DataReceived`],
+//!   [`ClientEvent::TrailersReceived`], [`ClientEvent::ResponseFinished`]. Events
+//!   borrow the read buffer until the next call.
+//! - Output: [`ClientConn::poll_transmit`] / [`ClientConn::advance_transmit`].
+//! - Time: [`ClientConn::poll_timeout`] / [`ClientConn::handle_timeout`]: a
+//!   response head must arrive within `header_read_timeout` of the request, a
+//!   body must not stall for `body_read_timeout`, and an idle connection closes
+//!   after `keep_alive_timeout`.
+//! - End: [`ClientConn::is_closed`]; [`ClientConn::is_reusable`] tells a pool
+//!   whether another request may go on this connection now.
+//!
+//! ```
+//! use shockwave_proto::h1::client::{ClientConn, ClientEvent};
+//! use shockwave_proto::h1::{BodyFraming, Config};
+//! use shockwave_proto::Instant;
+//!
+//! let mut conn = ClientConn::new(Config::default());
+//! conn.send_request(b"GET", b"/", [(b"host", b"example.com")], BodyFraming::Empty).unwrap();
+//! assert_eq!(conn.poll_transmit().unwrap(), b"GET / HTTP/1.1\r\nhost: example.com\r\n\r\n");
+//! conn.advance_transmit(37);
+//! conn.handle_input(Instant::ZERO, b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi").unwrap();
+//! let mut body = Vec::new();
+//! while let Some(event) = conn.poll_event() {
+//!     match event {
+//!         ClientEvent::ResponseReceived(resp) => assert_eq!(resp.status(), 200),
+//!         ClientEvent::DataReceived(bytes) => body.extend_from_slice(bytes),
+//!         _ => {}
+//!     }
+//! }
+//! assert_eq!(body, b"hi");
+//! assert!(conn.is_reusable());
+//! ```
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use super::body::{BodyReader, BodyWriter};
+use super::framing::{ResponseInfo, response_info};
+use super::head::{BodyFraming, FieldSpan, Fields, Method, Response, StatusLine, Version};
+use super::parse::{Parsed, parse_response};
+use super::write::{is_managed_field, write_field, write_framing, write_request_line};
+use super::{Config, Error, ErrorKind, ParseOptions, UsageError};
+use crate::buf::{ReadBuf, WriteBuf};
+use crate::time::Instant;
+
+/// What the application learns from a client connection.
+#[derive(Debug)]
+#[must_use]
+pub enum ClientEvent<'a> {
+    /// A 1xx response other than 101 (100 Continue, 103 Early Hints, ...).
+    InformationalReceived(Response<'a>),
+    /// The final response head for the oldest request in flight.
+    ResponseReceived(Response<'a>),
+    /// Response body bytes, chunk framing removed.
+    DataReceived(&'a [u8]),
+    /// The trailer section of a chunked response.
+    TrailersReceived(Fields<'a>),
+    /// The response body ended (also sent for responses without a body).
+    ResponseFinished,
+    /// The server switched protocols (101, or 2xx to CONNECT); these bytes
+    /// arrived after the response head and belong to the new protocol.
+    Upgraded(&'a [u8]),
+}
+
+/// A request sent and not yet fully answered.
+#[derive(Clone, Copy, Debug)]
+struct InFlight {
+    method: Method,
+    /// When the request head went out: the response head is due within `header_read_timeout`.
+    sent_at: Instant,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Recv {
+    /// Waiting for a response head.
+    Head,
+    /// A final response head is parsed; it and its body are being delivered.
+    Body,
+    Upgraded,
+    Closed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lent {
+    Nothing,
+    Head(usize),
+    Data(usize),
+    Trailers,
+    All,
+}
+
+/// The response being received.
+#[derive(Clone, Copy, Debug)]
+struct Incoming {
+    line: StatusLine,
+    fields: usize,
+    head_len: usize,
+    info: ResponseInfo,
+    delivered: bool,
+    informational: bool,
+}
+
+/// An HTTP/1.1 client connection. See the [module docs](self) for how to drive it.
+#[derive(Debug)]
+pub struct ClientConn {
+    config: Config,
+    opts: ParseOptions,
+    read: ReadBuf,
+    write: WriteBuf,
+    spans: Vec<FieldSpan>,
+    in_flight: VecDeque<InFlight>,
+    /// The request body being sent, if its head went out and it is not finished.
+    sending: Option<BodyWriter>,
+    recv: Recv,
+    incoming: Option<Incoming>,
+    body: BodyReader,
+    lent: Lent,
+    base: usize,
+    informational_count: usize,
+    keep_alive: bool,
+    closing: bool,
+    peer_eof: bool,
+    error: Option<Error>,
+    now: Instant,
+    /// Start of the idle period, or of the last body progress.
+    since: Instant,
+}
+
+impl ClientConn {
+    /// A connection whose clock starts at `Instant::ZERO`.
+    pub fn new(config: Config) -> Self {
+        Self::with_start(config, Instant::ZERO)
+    }
+
+    /// A connection established at `now`.
+    pub fn with_start(config: Config, now: Instant) -> Self {
+        let read_limit = config.max_head_size.max(1024);
+        ClientConn {
+            opts: config.parse_options(),
+            read: ReadBuf::new(config.read_buffer_initial, read_limit),
+            write: WriteBuf::new(config.read_buffer_initial, config.max_write_buffer),
+            spans: alloc::vec![FieldSpan::default(); config.max_headers],
+            in_flight: VecDeque::with_capacity(config.max_in_flight),
+            sending: None,
+            recv: Recv::Head,
+            incoming: None,
+            body: BodyReader::new(config.max_chunk_extensions_size),
+            lent: Lent::Nothing,
+            base: 0,
+            informational_count: 0,
+            keep_alive: true,
+            closing: false,
+            peer_eof: false,
+            error: None,
+            now,
+            since: now,
+            config,
+        }
+    }
+
+    // ----- commands -----
+
+    /// Sends a request head. `fields` must include `host` (RFC 9112 section 3.2);
+    /// the machine writes the framing field for `body` itself, and
+    /// `connection: close` after [`ClientConn::close`]. A request body is sent
+    /// with [`ClientConn::send_data`] and ended with [`ClientConn::finish`] before
+    /// the next request.
+    pub fn send_request<N, V>(
+        &mut self,
+        method: &[u8],
+        target: &[u8],
+        fields: impl IntoIterator<Item = (N, V)>,
+        body: BodyFraming,
+    ) -> Result<(), UsageError>
+    where
+        N: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
+        if self.error.is_some() || self.closing || !matches!(self.recv, Recv::Head | Recv::Body) {
+            return Err(UsageError::Closed);
+        }
+        if self.sending.is_some() {
+            return Err(UsageError::RequestInProgress);
+        }
+        if self.in_flight.len() >= self.config.max_in_flight {
+            return Err(UsageError::TooManyInFlight);
+        }
+        let writer = match body {
+            BodyFraming::Empty | BodyFraming::Length(0) => BodyWriter::Empty,
+            BodyFraming::Length(n) => BodyWriter::Length(n),
+            BodyFraming::Chunked => BodyWriter::Chunked,
+            // A request body cannot be delimited by closing (RFC 9112 section 6.3).
+            BodyFraming::CloseDelimited => return Err(UsageError::BodyNotAllowed),
+        };
+        let method_kind = Method::from_bytes(method);
+        let v = self.write.vec();
+        let mark = v.len();
+        let mut has_host = false;
+        let mut result = write_request_line(v, method, target, Version::Http11);
+        if result.is_ok() {
+            for (name, value) in fields {
+                let name = name.as_ref();
+                if is_managed_field(name) {
+                    result = Err(UsageError::ManagedField);
+                    break;
+                }
+                has_host |= name.eq_ignore_ascii_case(b"host");
+                if let Err(e) = write_field(v, name, value.as_ref()) {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if result.is_ok() && !has_host {
+            result = Err(UsageError::MissingHost);
+        }
+        if let Err(e) = result {
+            v.truncate(mark);
+            return Err(e);
+        }
+        match body {
+            // RFC 9110 section 8.6: a body-less request of a method that usually has
+            // content says so; GET and friends send no framing at all.
+            BodyFraming::Empty | BodyFraming::Length(0)
+                if matches!(method_kind, Method::Post | Method::Put | Method::Patch) =>
+            {
+                write_framing(v, BodyFraming::Length(0))
+            }
+            BodyFraming::Empty | BodyFraming::Length(0) => {}
+            framing => write_framing(v, framing),
+        }
+        if self.closing {
+            v.extend_from_slice(b"connection: close\r\n");
+        }
+        v.extend_from_slice(b"\r\n");
+        self.in_flight.push_back(InFlight {
+            method: method_kind,
+            sent_at: self.now,
+        });
+        self.sending = (writer != BodyWriter::Empty).then_some(writer);
+        Ok(())
+    }
+
+    /// Queues request body bytes; returns how many were taken (fewer when the
+    /// output queue is near `max_write_buffer`).
+    pub fn send_data(&mut self, data: &[u8]) -> Result<usize, UsageError> {
+        self.check_open()?;
+        match &mut self.sending {
+            Some(writer) => writer.send(&mut self.write, data),
+            None => Err(UsageError::HeadNotSent),
+        }
+    }
+
+    /// Ends the request body.
+    pub fn finish(&mut self) -> Result<(), UsageError> {
+        self.send_trailers(&[])
+    }
+
+    /// Ends a chunked request body with a trailer section.
+    pub fn send_trailers(&mut self, trailers: &[(&[u8], &[u8])]) -> Result<(), UsageError> {
+        self.check_open()?;
+        match &mut self.sending {
+            Some(writer) => writer.finish(&mut self.write, trailers)?,
+            None => return Err(UsageError::HeadNotSent),
+        }
+        self.sending = None;
+        Ok(())
+    }
+
+    /// Sends no more requests: the next request head (if any) says
+    /// `connection: close`, and once the responses in flight are in, the
+    /// connection closes.
+    pub fn close(&mut self) {
+        self.closing = true;
+        if self.in_flight.is_empty() && self.sending.is_none() && self.recv == Recv::Head {
+            self.recv = Recv::Closed;
+        }
+    }
+
+    /// Whether a pool may send another request on this connection right now:
+    /// open, nothing in flight, nothing unexpected buffered, no close announced.
+    pub fn is_reusable(&self) -> bool {
+        self.error.is_none()
+            && !self.closing
+            && !self.peer_eof
+            && self.keep_alive
+            && self.recv == Recv::Head
+            && self.in_flight.is_empty()
+            && self.sending.is_none()
+            && self.read.is_empty()
+    }
+
+    /// Requests sent whose responses have not finished.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    // ----- input -----
+
+    /// Feeds bytes that arrived; returns how many were taken.
+    pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> Result<usize, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let mut taken = 0;
+        while taken < bytes.len() {
+            let spare = self.input_buf();
+            if spare.is_empty() {
+                break;
+            }
+            let n = spare.len().min(bytes.len() - taken);
+            spare[..n].copy_from_slice(&bytes[taken..taken + n]);
+            self.input_filled(now, n)?;
+            taken += n;
+        }
+        Ok(taken)
+    }
+
+    /// Room to read the socket into; empty while body bytes wait for the
+    /// application (backpressure) or once no input is taken.
+    pub fn input_buf(&mut self) -> &mut [u8] {
+        if self.error.is_some()
+            || self.peer_eof
+            || matches!(self.recv, Recv::Upgraded | Recv::Closed)
+        {
+            return &mut [];
+        }
+        let stuck = match self.recv {
+            Recv::Head => true,
+            _ => self.body.ready() == 0 && self.body.trailers().is_none(),
+        };
+        if self.read.spare().is_empty() && stuck {
+            let want = self
+                .read
+                .capacity()
+                .saturating_mul(2)
+                .min(self.read.limit());
+            self.read.reserve_total(want);
+        }
+        self.read.spare()
+    }
+
+    /// Records that `n` bytes were read into [`ClientConn::input_buf`].
+    pub fn input_filled(&mut self, now: Instant, n: usize) -> Result<(), Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.now = now;
+        self.since = now;
+        self.read.filled(n);
+        self.progress().or_else(|e| self.fail(e))
+    }
+
+    /// The server shut down its sending side: ends a close-delimited body; an
+    /// error if a response was cut short.
+    pub fn handle_eof(&mut self, now: Instant) -> Result<(), Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.now = now;
+        self.peer_eof = true;
+        self.keep_alive = false;
+        match self.recv {
+            Recv::Head if !self.read.is_empty() => self.fail(ErrorKind::IncompleteHead.into()),
+            Recv::Head if !self.in_flight.is_empty() => self.fail(ErrorKind::IncompleteHead.into()),
+            Recv::Head => {
+                self.recv = Recv::Closed;
+                Ok(())
+            }
+            Recv::Body => self.body.handle_eof().or_else(|e| self.fail(e)),
+            Recv::Upgraded | Recv::Closed => Ok(()),
+        }
+    }
+
+    // ----- events -----
+
+    /// The next event, or `None`. The event borrows the read buffer until the next call.
+    pub fn poll_event(&mut self) -> Option<ClientEvent<'_>> {
+        self.take_back_lent();
+        if self.error.is_some() {
+            return None;
+        }
+        if let Err(e) = self.progress() {
+            let _ = self.fail(e);
+            return None;
+        }
+        if self.recv == Recv::Upgraded {
+            if self.lent == Lent::All {
+                return None;
+            }
+            self.lent = Lent::All;
+            return Some(ClientEvent::Upgraded(&self.read.data()[self.base..]));
+        }
+        let inc = self.incoming.as_mut()?;
+        if !inc.delivered {
+            inc.delivered = true;
+            self.lent = Lent::Head(inc.head_len);
+            let inc = *inc;
+            let resp = Response::new(
+                self.read.data(),
+                inc.line,
+                &self.spans[..inc.fields],
+                inc.info,
+            );
+            return Some(if inc.informational {
+                ClientEvent::InformationalReceived(resp)
+            } else {
+                ClientEvent::ResponseReceived(resp)
+            });
+        }
+        let ready = self.body.ready();
+        if ready > 0 {
+            self.lent = Lent::Data(ready);
+            return Some(ClientEvent::DataReceived(
+                &self.read.data()[self.base..self.base + ready],
+            ));
+        }
+        if let Some((len, fields)) = self.body.trailers() {
+            self.lent = Lent::Trailers;
+            let section = &self.read.data()[self.base..self.base + len];
+            return Some(ClientEvent::TrailersReceived(Fields::new(
+                section,
+                &self.spans[..fields],
+            )));
+        }
+        if self.body.is_finished() {
+            self.end_response();
+            return Some(ClientEvent::ResponseFinished);
+        }
+        None
+    }
+
+    fn take_back_lent(&mut self) {
+        match core::mem::replace(&mut self.lent, Lent::Nothing) {
+            Lent::Nothing | Lent::All => {}
+            Lent::Head(len) => {
+                self.read.consume(len);
+                self.base -= len;
+                if self.incoming.is_some_and(|i| i.informational) {
+                    self.incoming = None;
+                } else if self.incoming.is_some_and(|i| i.info.upgraded) {
+                    self.recv = Recv::Upgraded;
+                }
+            }
+            Lent::Data(n) => {
+                self.read.consume(n);
+                self.body.take_ready(n);
+            }
+            Lent::Trailers => {
+                let len = self.body.take_trailers();
+                self.read.consume(len);
+            }
+        }
+    }
+
+    // ----- output and time -----
+
+    /// The bytes to write next, or `None` when nothing is queued.
+    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
+        let pending = self.write.pending();
+        (!pending.is_empty()).then_some(pending)
+    }
+
+    /// Records that `n` bytes of [`ClientConn::poll_transmit`] were written.
+    pub fn advance_transmit(&mut self, n: usize) {
+        self.write.advance(n);
+    }
+
+    /// The next deadline, if a timer runs.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.error.is_some() || matches!(self.recv, Recv::Upgraded | Recv::Closed) {
+            return None;
+        }
+        match (self.recv, self.in_flight.front()) {
+            (Recv::Head, Some(req)) => {
+                Some(req.sent_at.max(self.since) + self.config.header_read_timeout)
+            }
+            (Recv::Head, None) => Some(self.since + self.config.keep_alive_timeout),
+            (Recv::Body, _) if self.body.is_waiting_for_bytes() && self.body.ready() == 0 => {
+                Some(self.since + self.config.body_read_timeout)
+            }
+            _ => None,
+        }
+    }
+
+    /// Acts on a passed deadline: an idle connection closes quietly; a late
+    /// response or a stalled body is an error.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.now = now;
+        match self.poll_timeout() {
+            Some(at) if now >= at => match self.recv {
+                Recv::Head if self.in_flight.is_empty() => {
+                    self.recv = Recv::Closed;
+                    self.closing = true;
+                    Ok(())
+                }
+                Recv::Head => self.fail(ErrorKind::ResponseTimeout.into()),
+                _ => self.fail(ErrorKind::BodyTimeout.into()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the connection is over and its bytes were handed out.
+    pub fn is_closed(&self) -> bool {
+        // After a peer error nothing more is worth sending.
+        self.error.is_some()
+            || (matches!(self.recv, Recv::Upgraded | Recv::Closed) && self.write.is_empty())
+    }
+
+    /// The peer error that ended the connection, if one did.
+    pub fn error(&self) -> Option<Error> {
+        self.error
+    }
+
+    // ----- internals -----
+
+    fn check_open(&self) -> Result<(), UsageError> {
+        if self.error.is_some() || matches!(self.recv, Recv::Closed | Recv::Upgraded) {
+            return Err(UsageError::Closed);
+        }
+        Ok(())
+    }
+
+    fn progress(&mut self) -> Result<(), Error> {
+        match self.recv {
+            Recv::Head if self.incoming.is_none() && !self.read.is_empty() => self.try_parse_head(),
+            Recv::Body => self.body.process(
+                &mut self.read,
+                self.base,
+                &mut self.spans,
+                &self.opts,
+                self.config.max_head_size,
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    fn try_parse_head(&mut self) -> Result<(), Error> {
+        let Some(request) = self.in_flight.front().copied() else {
+            // Nothing was asked: hold the bytes; the connection is not reusable.
+            return Ok(());
+        };
+        let data = self.read.data();
+        match parse_response(data, &mut self.spans, &self.opts)? {
+            Parsed::Partial if data.len() >= self.config.max_head_size => {
+                Err(ErrorKind::HeadTooLarge.into())
+            }
+            Parsed::Partial => Ok(()),
+            Parsed::Complete { line, fields, len } => {
+                let info = response_info(data, &line, &self.spans[..fields], request.method)?;
+                let informational = (100..200).contains(&line.status) && line.status != 101;
+                if informational {
+                    self.informational_count += 1;
+                    if self.informational_count > self.config.max_informational {
+                        return Err(ErrorKind::UnexpectedInformational.into());
+                    }
+                }
+                self.incoming = Some(Incoming {
+                    line,
+                    fields,
+                    head_len: len,
+                    info,
+                    delivered: false,
+                    informational,
+                });
+                self.base = len;
+                if !informational {
+                    self.recv = Recv::Body;
+                    self.body.start(info.framing, self.config.max_body_size);
+                    self.progress()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn end_response(&mut self) {
+        let keep_alive = self.incoming.is_some_and(|i| i.info.keep_alive);
+        self.incoming = None;
+        self.in_flight.pop_front();
+        self.informational_count = 0;
+        self.since = self.now;
+        self.keep_alive &= keep_alive;
+        if !self.keep_alive || (self.closing && self.in_flight.is_empty() && self.sending.is_none())
+        {
+            self.recv = Recv::Closed;
+            self.closing = true;
+        } else {
+            self.recv = Recv::Head;
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Result<(), Error> {
+        if self.error.is_none() {
+            self.error = Some(e);
+            self.recv = Recv::Closed;
+            self.closing = true;
+        }
+        Err(e)
+    }
+}

@@ -94,6 +94,9 @@ pub enum ErrorKind {
     /// The body is longer than `max_body_size` (413).
     BodyTooLarge,
 
+    /// Response bytes arrived while no request was in flight.
+    UnsolicitedResponse,
+
     // --- unsupported (501, 505) ---
     /// A transfer coding other than `chunked` in a request (RFC 9112 section 6.1: 501).
     UnsupportedTransferCoding,
@@ -178,6 +181,7 @@ impl Error {
             UnsupportedTransferCoding => "unsupported transfer coding",
             UnsupportedVersion => "unsupported HTTP version",
             UnexpectedInformational => "unexpected informational response",
+            UnsolicitedResponse => "response without a request",
             HeadTimeout => "head not received in time",
             BodyTimeout => "body stalled",
             ResponseTimeout => "response not received in time",
@@ -236,6 +240,10 @@ pub enum UsageError {
     TooManyInFlight,
     /// The connection was not upgraded, or the upgrade was already taken.
     NotUpgraded,
+    /// An HTTP/1.1 request without a Host field (RFC 9112 section 3.2: a client MUST send one).
+    MissingHost,
+    /// The previous request's body is not finished yet.
+    RequestInProgress,
 }
 
 impl fmt::Display for UsageError {
@@ -257,6 +265,8 @@ impl fmt::Display for UsageError {
             Closed => "connection closed",
             TooManyInFlight => "too many requests in flight",
             NotUpgraded => "connection not upgraded",
+            MissingHost => "request without Host",
+            RequestInProgress => "the previous request body is not finished",
         })
     }
 }
