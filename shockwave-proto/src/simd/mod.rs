@@ -96,6 +96,10 @@ pub(crate) trait Job {
 /// Runs `job` with the best kernel for this CPU.
 #[inline]
 pub(crate) fn dispatch<J: Job>(job: J) -> J::Output {
+    #[cfg(all(test, feature = "std"))]
+    if FORCE_SCALAR.with(|f| f.get()) {
+        return job.run(Scalar);
+    }
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     {
         x86::dispatch(job)
@@ -104,6 +108,31 @@ pub(crate) fn dispatch<J: Job>(job: J) -> J::Output {
     {
         job.run(Scalar)
     }
+}
+
+#[cfg(all(test, feature = "std"))]
+std::thread_local! {
+    /// Tests set this to run the parser with the portable kernel on this thread.
+    pub(crate) static FORCE_SCALAR: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the best kernel, then with every other one on this CPU, and
+/// checks that they all return the same.
+#[cfg(all(test, feature = "std"))]
+pub(crate) fn each_kernel<R: PartialEq + core::fmt::Debug>(mut f: impl FnMut() -> R) -> R {
+    let best = f();
+    FORCE_SCALAR.with(|c| c.set(true));
+    let scalar = f();
+    FORCE_SCALAR.with(|c| c.set(false));
+    assert_eq!(best, scalar, "best kernel and scalar disagree");
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    {
+        x86::FORCE_SSE2.with(|c| c.set(true));
+        let sse2 = f();
+        x86::FORCE_SSE2.with(|c| c.set(false));
+        assert_eq!(best, sse2, "best kernel and SSE2 disagree");
+    }
+    best
 }
 
 /// The portable kernel: eight bytes at a time in a `u64` (SWAR).

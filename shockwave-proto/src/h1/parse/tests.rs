@@ -4,6 +4,27 @@ use alloc::vec;
 use alloc::vec::Vec;
 use proptest::prelude::*;
 
+/// `super::parse_request` with every kernel, checked to agree (fields included).
+fn parse_request(
+    buf: &[u8],
+    f: &mut [FieldSpan],
+    o: &ParseOptions,
+) -> Result<Parsed<RequestLine>, Error> {
+    crate::simd::each_kernel(|| (super::parse_request(buf, f, o), f.to_vec())).0
+}
+
+fn parse_response(
+    buf: &[u8],
+    f: &mut [FieldSpan],
+    o: &ParseOptions,
+) -> Result<Parsed<StatusLine>, Error> {
+    crate::simd::each_kernel(|| (super::parse_response(buf, f, o), f.to_vec())).0
+}
+
+fn parse_fields(buf: &[u8], f: &mut [FieldSpan], o: &ParseOptions) -> Result<Parsed<()>, Error> {
+    crate::simd::each_kernel(|| (super::parse_fields(buf, f, o), f.to_vec())).0
+}
+
 fn req(buf: &[u8]) -> Result<Parsed<RequestLine>, ErrorKind> {
     let mut f = [FieldSpan::default(); 32];
     parse_request(buf, &mut f, &ParseOptions::default()).map_err(|e| e.kind())
@@ -19,7 +40,10 @@ fn resp(buf: &[u8]) -> Result<Parsed<StatusLine>, ErrorKind> {
 }
 
 /// Parses a complete request and returns the line and the fields as slices.
-fn full_req(buf: &[u8]) -> (RequestLine, Vec<(&[u8], &[u8])>, usize) {
+/// A field line as (name, value) slices.
+type FieldPair<'a> = (&'a [u8], &'a [u8]);
+
+fn full_req(buf: &[u8]) -> (RequestLine, Vec<FieldPair<'_>>, usize) {
     let mut f = [FieldSpan::default(); 32];
     match parse_request(buf, &mut f, &ParseOptions::default()).unwrap() {
         Parsed::Complete { line, fields, len } => (
