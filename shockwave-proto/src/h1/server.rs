@@ -253,6 +253,9 @@ impl ServerConn {
         if !self.accepts_input() {
             return &mut [];
         }
+        // The last event's borrow ended with this call: take its bytes back now,
+        // so new input never lands behind a head or data still counted as lent.
+        self.take_back_lent();
         // Grow only when the bytes held are an unfinished head or framing that
         // cannot be delivered yet; body bytes wait for the application instead.
         if self.read.spare().is_empty() && self.nothing_deliverable() {
@@ -279,6 +282,15 @@ impl ServerConn {
         }
         self.now = now;
         self.peer_eof = true;
+        self.take_back_lent();
+        // A complete head may wait unparsed behind the exchange that just ended.
+        if self.recv == Recv::Head
+            && self.exchange.is_none()
+            && !self.read.is_empty()
+            && let Err(e) = self.try_parse_head()
+        {
+            return self.fail(e);
+        }
         match self.recv {
             Recv::Head if !self.read.is_empty() => {
                 return self.fail(ErrorKind::IncompleteHead.into());
@@ -379,7 +391,9 @@ impl ServerConn {
 
     fn take_back_lent(&mut self) {
         match core::mem::replace(&mut self.lent, Lent::Nothing) {
-            Lent::Nothing | Lent::All => {}
+            Lent::Nothing => {}
+            // The upgrade leftover is handed out once; it stays lent for good.
+            Lent::All => self.lent = Lent::All,
             Lent::Head(len) => {
                 self.read.consume(len);
                 self.base -= len;
@@ -468,7 +482,7 @@ impl ServerConn {
         if status == 101 && !ex.info.upgrade {
             return Err(UsageError::NotUpgraded);
         }
-        let no_content = status == 204 || status == 101 || upgrade;
+        let no_content = status == 204 || status == 304 || status == 101 || upgrade;
         if no_content && !matches!(body, BodyFraming::Empty | BodyFraming::Length(0)) {
             return Err(UsageError::BodyNotAllowed);
         }
@@ -476,8 +490,6 @@ impl ServerConn {
         // What goes on the wire, and what the writer will accept.
         let http10 = ex.line.version == Version::Http10;
         let (wire_framing, writer) = if upgrade || no_content {
-            (None, BodyWriter::Empty)
-        } else if status == 304 {
             (None, BodyWriter::Empty)
         } else {
             let framing = match body {
