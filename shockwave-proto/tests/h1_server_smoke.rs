@@ -21,8 +21,7 @@ fn pipelined_echo() {
     assert_eq!(c.handle_input(Instant::ZERO, input).unwrap(), input.len());
     let mut log = Vec::new();
     let mut body = Vec::new();
-    loop {
-        let Some(ev) = c.poll_event() else { break };
+    while let Some(ev) = c.poll_event() {
         match ev {
             ServerEvent::RequestReceived(r) => log.push(format!("req {}", r.target_str())),
             ServerEvent::DataReceived(d) => body.extend_from_slice(d),

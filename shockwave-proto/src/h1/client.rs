@@ -51,7 +51,7 @@ use super::body::{BodyReader, BodyWriter};
 use super::framing::{ResponseInfo, response_info};
 use super::head::{BodyFraming, FieldSpan, Fields, Method, Response, StatusLine, Version};
 use super::parse::{Parsed, parse_response};
-use super::write::{is_managed_field, write_field, write_framing, write_request_line};
+use super::write::{write_app_fields, write_framing, write_request_line};
 use super::{Config, Error, ErrorKind, ParseOptions, UsageError};
 use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;
@@ -175,7 +175,8 @@ impl ClientConn {
 
     /// Sends a request head. `fields` must include `host` (RFC 9112 section 3.2);
     /// the machine writes the framing field for `body` itself, and
-    /// `connection: close` after [`ClientConn::close`]. A request body is sent
+    /// `connection: close` after [`ClientConn::close`] (a `connection: close`
+    /// given here has the same effect). A request body is sent
     /// with [`ClientConn::send_data`] and ended with [`ClientConn::finish`] before
     /// the next request.
     pub fn send_request<N, V>(
@@ -208,29 +209,22 @@ impl ClientConn {
         let method_kind = Method::from_bytes(method);
         let v = self.write.vec();
         let mark = v.len();
-        let mut has_host = false;
-        let mut result = write_request_line(v, method, target, Version::Http11);
-        if result.is_ok() {
-            for (name, value) in fields {
-                let name = name.as_ref();
-                if is_managed_field(name) {
-                    result = Err(UsageError::ManagedField);
-                    break;
+        let result = write_request_line(v, method, target, Version::Http11)
+            .and_then(|()| write_app_fields(v, fields))
+            .and_then(|app| {
+                if app.host {
+                    Ok(app)
+                } else {
+                    Err(UsageError::MissingHost)
                 }
-                has_host |= name.eq_ignore_ascii_case(b"host");
-                if let Err(e) = write_field(v, name, value.as_ref()) {
-                    result = Err(e);
-                    break;
-                }
+            });
+        let app = match result {
+            Ok(app) => app,
+            Err(e) => {
+                v.truncate(mark);
+                return Err(e);
             }
-        }
-        if result.is_ok() && !has_host {
-            result = Err(UsageError::MissingHost);
-        }
-        if let Err(e) = result {
-            v.truncate(mark);
-            return Err(e);
-        }
+        };
         match body {
             // RFC 9110 section 8.6: a body-less request of a method that usually has
             // content says so; GET and friends send no framing at all.
@@ -242,9 +236,11 @@ impl ClientConn {
             BodyFraming::Empty | BodyFraming::Length(0) => {}
             framing => write_framing(v, framing),
         }
-        if self.closing {
+        if self.closing && !app.close {
             v.extend_from_slice(b"connection: close\r\n");
         }
+        // A request that says close is the last one on this connection.
+        self.closing |= app.close;
         v.extend_from_slice(b"\r\n");
         self.in_flight.push_back(InFlight {
             method: method_kind,
@@ -433,7 +429,7 @@ impl ClientConn {
             let section = &self.read.data()[self.base..self.base + len];
             return Some(ClientEvent::TrailersReceived(Fields::new(
                 section,
-                &self.spans[..fields],
+                &self.spans[inc.fields..inc.fields + fields],
             )));
         }
         if self.body.is_finished() {
@@ -445,7 +441,9 @@ impl ClientConn {
 
     fn take_back_lent(&mut self) {
         match core::mem::replace(&mut self.lent, Lent::Nothing) {
-            Lent::Nothing | Lent::All => {}
+            Lent::Nothing => {}
+            // After an upgrade the leftover stays lent for good.
+            Lent::All => self.lent = Lent::All,
             Lent::Head(len) => {
                 self.read.consume(len);
                 self.base -= len;
@@ -544,7 +542,8 @@ impl ClientConn {
             Recv::Body => self.body.process(
                 &mut self.read,
                 self.base,
-                &mut self.spans,
+                // Trailer fields go after the head's, so the head stays valid until delivered.
+                &mut self.spans[self.incoming.map_or(0, |i| i.fields)..],
                 &self.opts,
                 self.config.max_head_size,
             ),

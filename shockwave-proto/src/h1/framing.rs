@@ -67,9 +67,7 @@ fn gather(buf: &[u8], fields: &[FieldSpan]) -> Result<Gathered, Error> {
                 g.host_valid = is_valid_host(value);
             }
             6 if name.eq_ignore_ascii_case(b"expect") => {
-                if value.eq_ignore_ascii_case(b"100-continue") {
-                    g.expect_continue = true;
-                }
+                g.expect_continue |= value.eq_ignore_ascii_case(b"100-continue");
             }
             7 if name.eq_ignore_ascii_case(b"upgrade") => g.upgrade_field = true,
             10 if name.eq_ignore_ascii_case(b"connection") => {
@@ -280,6 +278,11 @@ fn parse_content_length(value: &[u8]) -> Result<u64, Error> {
         }
     }
     result.ok_or_else(|| ErrorKind::InvalidContentLength.into())
+}
+
+/// Whether a Connection value has the `close` option.
+pub(crate) fn has_close_option(value: &[u8]) -> bool {
+    list_elements(value).any(|o| o.eq_ignore_ascii_case(b"close"))
 }
 
 /// The non-empty elements of a comma-separated list (RFC 9110 section 5.6.1).

@@ -63,7 +63,7 @@ use super::date::{DateCache, write_date_field};
 use super::framing::{RequestInfo, request_info};
 use super::head::{BodyFraming, FieldSpan, Fields, Method, Request, RequestLine, Version};
 use super::parse::{Parsed, parse_request};
-use super::write::{is_managed_field, write_field, write_framing, write_status_line};
+use super::write::{write_app_fields, write_framing, write_status_line};
 use super::{Config, Error, ErrorKind, ParseOptions, UsageError};
 use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;
@@ -371,7 +371,7 @@ impl ServerConn {
             let section = &self.read.data()[self.base..self.base + len];
             return Some(ServerEvent::TrailersReceived(Fields::new(
                 section,
-                &self.spans[..fields],
+                &self.spans[ex.fields..ex.fields + fields],
             )));
         }
         if self.body.is_finished() {
@@ -439,7 +439,7 @@ impl ServerConn {
         let v = self.write.vec();
         let mark = v.len();
         let result = write_status_line(v, Version::Http11, status, None)
-            .and_then(|()| write_app_fields(v, fields.iter().copied()));
+            .and_then(|()| write_app_fields(v, fields.iter().copied()).map(|_| ()));
         if let Err(e) = result {
             v.truncate(mark);
             return Err(e);
@@ -450,8 +450,9 @@ impl ServerConn {
 
     /// Sends the response head. `body` says how the body will be delimited: the
     /// machine writes the framing fields itself (`content-length` or
-    /// `transfer-encoding: chunked`), plus `connection` and `date`; giving any of
-    /// the first three in `fields` is a [`UsageError::ManagedField`].
+    /// `transfer-encoding: chunked`), plus `connection` and `date`; giving either
+    /// framing field in `fields` is a [`UsageError::ManagedField`]; a `connection`
+    /// field with `close` ends the connection after this response.
     ///
     /// For HEAD requests the framing field is written but no body is sent; for
     /// 1xx, 204 and 304 no framing is written and the body must be empty. A
@@ -513,27 +514,30 @@ impl ServerConn {
         // Will the connection outlive this exchange?
         let abandoned_body =
             ex.info.expect_continue && !ex.continue_sent && !self.body.is_received();
-        let keep_alive = self.keep_alive
-            && ex.info.keep_alive
-            && !self.closing
-            && !upgrade
-            && !abandoned_body
-            && wire_framing != Some(BodyFraming::CloseDelimited);
-
         let date = &self.date;
         let v = self.write.vec();
         let mark = v.len();
         let result = write_status_line(v, Version::Http11, status, None)
             .and_then(|()| write_app_fields(v, fields));
-        if let Err(e) = result {
-            v.truncate(mark);
-            return Err(e);
-        }
+        let app = match result {
+            Ok(app) => app,
+            Err(e) => {
+                v.truncate(mark);
+                return Err(e);
+            }
+        };
+        let keep_alive = self.keep_alive
+            && ex.info.keep_alive
+            && !self.closing
+            && !app.close
+            && !upgrade
+            && !abandoned_body
+            && wire_framing != Some(BodyFraming::CloseDelimited);
         if let Some(framing) = wire_framing {
             write_framing(v, framing);
         }
         if !upgrade {
-            if !keep_alive {
+            if !keep_alive && !app.close {
                 v.extend_from_slice(b"connection: close\r\n");
             } else if http10 {
                 v.extend_from_slice(b"connection: keep-alive\r\n");
@@ -809,10 +813,12 @@ impl ServerConn {
     }
 
     fn process_body(&mut self) -> Result<(), Error> {
+        // Trailer fields go after the head's, so the head stays valid until delivered.
+        let head_fields = self.exchange.map_or(0, |e| e.fields);
         self.body.process(
             &mut self.read,
             self.base,
-            &mut self.spans,
+            &mut self.spans[head_fields..],
             &self.opts,
             self.config.max_head_size,
         )
@@ -905,23 +911,4 @@ impl ServerConn {
         }
         Err(e)
     }
-}
-
-/// Writes application fields, refusing invalid ones and those the machine manages.
-fn write_app_fields<N, V>(
-    out: &mut Vec<u8>,
-    fields: impl IntoIterator<Item = (N, V)>,
-) -> Result<(), UsageError>
-where
-    N: AsRef<[u8]>,
-    V: AsRef<[u8]>,
-{
-    for (name, value) in fields {
-        let name = name.as_ref();
-        if is_managed_field(name) {
-            return Err(UsageError::ManagedField);
-        }
-        write_field(out, name, value.as_ref())?;
-    }
-    Ok(())
 }

@@ -218,17 +218,48 @@ pub fn write_framing(out: &mut Vec<u8>, framing: BodyFraming) {
     }
 }
 
-/// Whether `name` is a field the machine writes itself (Content-Length,
-/// Transfer-Encoding, Connection, Keep-Alive), ASCII case-insensitive.
-/// The application may not give these; Upgrade is the application's.
+/// Whether `name` is a framing field the machine writes itself (Content-Length,
+/// Transfer-Encoding), ASCII case-insensitive. The application may not give
+/// these. Connection is allowed (`upgrade`, `close`): the machine reads a
+/// `close` option from it and adds its own `connection: close` when it must.
 pub fn is_managed_field(name: &[u8]) -> bool {
-    const MANAGED: [&[u8]; 4] = [
-        b"content-length",
-        b"transfer-encoding",
-        b"connection",
-        b"keep-alive",
-    ];
+    const MANAGED: [&[u8]; 2] = [b"content-length", b"transfer-encoding"];
     MANAGED.iter().any(|m| m.eq_ignore_ascii_case(name))
+}
+
+/// What the machine learned from the fields the application wrote.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct AppFields {
+    /// A `connection` field with the `close` option: the connection ends after this message.
+    pub(crate) close: bool,
+    /// A `host` field was among them.
+    pub(crate) host: bool,
+}
+
+/// Writes the application's fields, refusing invalid ones and the framing fields
+/// the machine writes itself. On error `out` may hold part of them: the caller
+/// truncates back to where the head began.
+pub(crate) fn write_app_fields<N, V>(
+    out: &mut Vec<u8>,
+    fields: impl IntoIterator<Item = (N, V)>,
+) -> Result<AppFields, UsageError>
+where
+    N: AsRef<[u8]>,
+    V: AsRef<[u8]>,
+{
+    let mut seen = AppFields::default();
+    for (name, value) in fields {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if is_managed_field(name) {
+            return Err(UsageError::ManagedField);
+        }
+        write_field(out, name, value)?;
+        if name.eq_ignore_ascii_case(b"connection") {
+            seen.close |= super::framing::has_close_option(value);
+        }
+        seen.host |= name.eq_ignore_ascii_case(b"host");
+    }
+    Ok(seen)
 }
 
 #[cfg(test)]
@@ -478,16 +509,12 @@ mod tests {
 
     #[test]
     fn managed_fields() {
-        for name in [
-            &b"Content-Length"[..],
-            b"transfer-encoding",
-            b"CONNECTION",
-            b"Keep-Alive",
-        ] {
+        for name in [&b"Content-Length"[..], b"transfer-encoding"] {
             assert!(is_managed_field(name));
         }
         for name in [
             &b"upgrade"[..],
+            b"connection",
             b"content-type",
             b"content-length2",
             b"",
