@@ -1,0 +1,2 @@
+//! The reference server (work in progress).
+fn main() {}
