@@ -29,3 +29,8 @@ pub(crate) mod simd;
 pub mod time;
 
 pub use time::Instant;
+
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

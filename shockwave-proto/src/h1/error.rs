@@ -100,7 +100,8 @@ pub enum ErrorKind {
     // --- unsupported (501, 505) ---
     /// A transfer coding other than `chunked` in a request (RFC 9112 section 6.1: 501).
     UnsupportedTransferCoding,
-    /// A major version other than 1, or HTTP/0.9 (505).
+    /// A major version other than 1, such as `HTTP/2.0` or `HTTP/0.9` in a start
+    /// line (505). A request line with no version at all is [`ErrorKind::InvalidRequestLine`].
     UnsupportedVersion,
     /// The 1xx response was one the client did not ask for or cannot take (101 without Upgrade).
     UnexpectedInformational,

@@ -402,6 +402,8 @@ impl ServerConn {
             Lent::Data(n) => {
                 self.read.consume(n);
                 self.body.take_ready(n);
+                // The stall timer measures the peer, not how long the application took.
+                self.since = self.now;
             }
             Lent::Trailers(_) => {
                 let len = self.body.take_trailers();
