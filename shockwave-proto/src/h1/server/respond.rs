@@ -1,0 +1,224 @@
+//! The server's commands: the application answers the request in hand.
+
+use super::*;
+
+impl ServerConn {
+    // ----- commands -----
+
+    /// Sends a 1xx informational response (not 101: that is [`ServerConn::send_response`]).
+    /// Dropped silently for HTTP/1.0 clients, which cannot receive one
+    /// (RFC 9110 section 15.2).
+    pub fn send_informational(
+        &mut self,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+    ) -> Result<(), UsageError> {
+        self.check_open()?;
+        if !(100..200).contains(&status) || status == 101 {
+            return Err(UsageError::InvalidStatus);
+        }
+        let Some(ex) = self.exchange.as_mut() else {
+            return Err(UsageError::NoRequestPending);
+        };
+        if self.send != Send::Waiting {
+            return Err(UsageError::NoRequestPending);
+        }
+        if ex.line.version == Version::Http10 {
+            return Ok(());
+        }
+        if status == 100 {
+            ex.continue_sent = true;
+        }
+        let v = self.write.vec();
+        let mark = v.len();
+        let result = write_status_line(v, Version::Http11, status, None)
+            .and_then(|()| write_app_fields(v, fields.iter().copied()).map(|_| ()));
+        if let Err(e) = result {
+            v.truncate(mark);
+            return Err(e);
+        }
+        v.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// Sends the response head. `body` says how the body will be delimited: the
+    /// machine writes the framing fields itself (`content-length` or
+    /// `transfer-encoding: chunked`), plus `connection` and `date`; giving either
+    /// framing field in `fields` is a [`UsageError::ManagedField`]; a `connection`
+    /// field with `close` ends the connection after this response.
+    ///
+    /// For HEAD requests the framing field is written but no body is sent; for
+    /// 1xx, 204 and 304 no framing is written and the body must be empty. A
+    /// chunked body to an HTTP/1.0 client is sent close-delimited instead.
+    pub fn send_response<N, V>(
+        &mut self,
+        status: u16,
+        fields: impl IntoIterator<Item = (N, V)>,
+        body: BodyFraming,
+    ) -> Result<(), UsageError>
+    where
+        N: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
+        self.check_open()?;
+        let Some(ex) = self.exchange.filter(|e| e.head_delivered) else {
+            return Err(UsageError::NoRequestPending);
+        };
+        if self.send != Send::Waiting {
+            return Err(UsageError::NoRequestPending);
+        }
+        if !(100..=999).contains(&status) || ((100..200).contains(&status) && status != 101) {
+            return Err(UsageError::InvalidStatus);
+        }
+        let method = ex.line.method;
+        let upgrade = (status == 101 && ex.info.upgrade)
+            || (method == Method::Connect && (200..300).contains(&status));
+        if status == 101 && !ex.info.upgrade {
+            return Err(UsageError::NotUpgraded);
+        }
+        let no_content = status == 204 || status == 304 || status == 101 || upgrade;
+        if no_content && !matches!(body, BodyFraming::Empty | BodyFraming::Length(0)) {
+            return Err(UsageError::BodyNotAllowed);
+        }
+
+        // What goes on the wire, and what the writer will accept.
+        let http10 = ex.line.version == Version::Http10;
+        let (wire_framing, writer) = if upgrade || no_content {
+            (None, BodyWriter::Empty)
+        } else {
+            let framing = match body {
+                BodyFraming::Chunked if http10 => BodyFraming::CloseDelimited,
+                f => f,
+            };
+            let writer = match framing {
+                _ if method == Method::Head => BodyWriter::Empty,
+                BodyFraming::Empty | BodyFraming::Length(0) => BodyWriter::Empty,
+                BodyFraming::Length(n) => BodyWriter::Length(n),
+                BodyFraming::Chunked => BodyWriter::Chunked,
+                BodyFraming::CloseDelimited => BodyWriter::CloseDelimited,
+            };
+            let wire = match framing {
+                BodyFraming::Empty => BodyFraming::Length(0),
+                f => f,
+            };
+            (Some(wire), writer)
+        };
+
+        // Will the connection outlive this exchange?
+        let abandoned_body =
+            ex.info.expect_continue && !ex.continue_sent && !self.body.is_received();
+        let date = &self.date;
+        let v = self.write.vec();
+        let mark = v.len();
+        let result = write_status_line(v, Version::Http11, status, None)
+            .and_then(|()| write_app_fields(v, fields));
+        let app = match result {
+            Ok(app) => app,
+            Err(e) => {
+                v.truncate(mark);
+                return Err(e);
+            }
+        };
+        let keep_alive = self.keep_alive
+            && ex.info.keep_alive
+            && !self.closing
+            && !app.close
+            && !upgrade
+            && !abandoned_body
+            && wire_framing != Some(BodyFraming::CloseDelimited);
+        if let Some(framing) = wire_framing {
+            write_framing(v, framing);
+        }
+        if !upgrade {
+            if !keep_alive && !app.close {
+                v.extend_from_slice(b"connection: close\r\n");
+            } else if http10 {
+                v.extend_from_slice(b"connection: keep-alive\r\n");
+            }
+        }
+        write_date_field(v, date);
+        v.extend_from_slice(b"\r\n");
+
+        self.keep_alive = keep_alive;
+        if upgrade {
+            self.send = Send::Done;
+            self.recv = Recv::Upgraded;
+            self.closing = true;
+            return Ok(());
+        }
+        self.send = Send::Body(writer);
+        if writer == BodyWriter::Empty {
+            self.send = Send::Done;
+            self.maybe_end_exchange();
+        }
+        Ok(())
+    }
+
+    /// Sends a whole response with a body of known length in one call. The body
+    /// is queued even past `max_write_buffer` (it is the application's own data).
+    pub fn send_response_with_body(
+        &mut self,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+        body: &[u8],
+    ) -> Result<(), UsageError> {
+        self.send_response(
+            status,
+            fields.iter().copied(),
+            BodyFraming::Length(body.len() as u64),
+        )?;
+        if let Send::Body(mut writer) = self.send {
+            writer.send_all(&mut self.write, body)?;
+            writer.finish(&mut self.write, &[])?;
+            self.send = Send::Done;
+            self.maybe_end_exchange();
+        }
+        Ok(())
+    }
+
+    /// Queues response body bytes; returns how many were taken (fewer when the
+    /// output queue is near `max_write_buffer`: send, then offer the rest).
+    pub fn send_data(&mut self, data: &[u8]) -> Result<usize, UsageError> {
+        self.check_open()?;
+        match &mut self.send {
+            Send::Body(writer) => writer.send(&mut self.write, data),
+            Send::Done => Err(UsageError::BodyFinished),
+            Send::Idle | Send::Waiting => Err(UsageError::HeadNotSent),
+        }
+    }
+
+    /// Ends the response body.
+    pub fn finish(&mut self) -> Result<(), UsageError> {
+        self.send_trailers(&[])
+    }
+
+    /// Ends a chunked response body with a trailer section.
+    pub fn send_trailers(&mut self, trailers: &[(&[u8], &[u8])]) -> Result<(), UsageError> {
+        self.check_open()?;
+        match &mut self.send {
+            Send::Body(writer) => writer.finish(&mut self.write, trailers)?,
+            Send::Done => return Err(UsageError::BodyFinished),
+            Send::Idle | Send::Waiting => return Err(UsageError::HeadNotSent),
+        }
+        self.send = Send::Done;
+        self.maybe_end_exchange();
+        Ok(())
+    }
+
+    /// Closes gracefully: no new request is read; the one in progress (if any)
+    /// is answered with `connection: close` (or ended after its response, if the
+    /// head already went out), then the connection closes.
+    pub fn close(&mut self) {
+        self.closing = true;
+        self.keep_alive = false;
+        if self.exchange.is_none() && matches!(self.recv, Recv::Head) {
+            self.close_now();
+        }
+    }
+
+    /// Gives the wall-clock time (seconds since the Unix epoch) for the `Date`
+    /// field; call it once per event-loop turn. Without it no `Date` is written.
+    pub fn set_unix_time(&mut self, unix_secs: u64) {
+        self.date.update(unix_secs);
+    }
+}
