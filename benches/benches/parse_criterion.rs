@@ -1,4 +1,6 @@
 //! Times (criterion): Shockwave and httparse on the same inputs, side by side.
+// The harness macros generate undocumented public items.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::time::Duration;

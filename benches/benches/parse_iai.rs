@@ -2,6 +2,8 @@
 //!
 //! The field arrays are made in the setup (the `case` argument), so only the
 //! parse is counted. Needs `iai-callgrind-runner` 0.16 and valgrind; `run.sh` runs it.
+// The harness macros generate undocumented public items.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 
