@@ -38,7 +38,13 @@ static AVX2: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0)
 #[cfg(all(feature = "std", not(target_feature = "avx2")))]
 #[cold]
 fn probe_avx2() -> bool {
-    let has = std::is_x86_feature_detected!("avx2");
+    // BMI1/BMI2/LZCNT/POPCNT come with every AVX2 CPU; enabling them lets the
+    // bit scans over match masks compile to tzcnt/blsr like a native build.
+    let has = std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("bmi1")
+        && std::is_x86_feature_detected!("bmi2")
+        && std::is_x86_feature_detected!("lzcnt")
+        && std::is_x86_feature_detected!("popcnt");
     AVX2.store(
         if has { 2 } else { 1 },
         core::sync::atomic::Ordering::Relaxed,
@@ -72,7 +78,7 @@ pub(crate) fn dispatch<J: Job>(job: J) -> J::Output {
                 v => v == 2,
             };
             if has {
-                // SAFETY: the CPU has AVX2, probed just above (or cached from a probe).
+                // SAFETY: the CPU has AVX2, BMI1/2, LZCNT and POPCNT, probed just above (or cached).
                 return unsafe { run_avx2(job) };
             }
         }
@@ -83,9 +89,9 @@ pub(crate) fn dispatch<J: Job>(job: J) -> J::Output {
 /// `job` compiled with AVX2 enabled, so the kernel's intrinsics inline into it.
 ///
 /// # Safety
-/// The CPU must support AVX2.
+/// The CPU must support AVX2, BMI1, BMI2, LZCNT and POPCNT.
 #[cfg(all(feature = "std", not(target_feature = "avx2")))]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
 unsafe fn run_avx2<J: Job>(job: J) -> J::Output {
     job.run(Avx2 { _proof: () })
 }
