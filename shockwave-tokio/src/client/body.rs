@@ -1,0 +1,267 @@
+//! The response body handed to the application, and the slot through which
+//! the connection driver fills it.
+//!
+//! The slot holds at most [`SLOT_LIMIT`] bytes: the driver stops taking events
+//! from the machine (and so stops reading the socket, since the machine lends
+//! no read buffer while body bytes wait) until the application takes them.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use bytes::{Buf, Bytes};
+use http::HeaderMap;
+use http_body::{Body, Frame, SizeHint};
+
+use super::error::{BoxError, Error};
+
+/// Bytes the driver queues for the application before it stops reading.
+pub(crate) const SLOT_LIMIT: usize = 64 * 1024;
+
+/// A request body of any type, boxed for the connection driver.
+pub(crate) type RequestBody = Pin<Box<dyn Body<Data = Bytes, Error = BoxError> + Send + 'static>>;
+
+/// Boxes a request body, turning its data into `Bytes`.
+pub(crate) fn box_body<B>(body: B) -> RequestBody
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    Box::pin(Mapped { inner: body })
+}
+
+pin_project_lite::pin_project! {
+    struct Mapped<B> {
+        #[pin]
+        inner: B,
+    }
+}
+
+impl<B> Body for Mapped<B>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.project().inner.poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => Poll::Ready(Some(Ok(
+                frame.map_data(|mut d| d.copy_to_bytes(d.remaining()))
+            ))),
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[derive(Default)]
+struct SlotState {
+    data: VecDeque<Bytes>,
+    queued: usize,
+    trailers: Option<HeaderMap>,
+    /// `Some(Ok)` once the body ended, `Some(Err)` if it failed; the error is
+    /// handed out once, then the body reads as ended.
+    end: Option<Result<(), Error>>,
+    reader_waker: Option<Waker>,
+    driver_waker: Option<Waker>,
+    reader_gone: bool,
+}
+
+/// The queue between the connection driver and one [`ResponseBody`].
+#[derive(Default)]
+pub(crate) struct Slot {
+    state: Mutex<SlotState>,
+}
+
+impl Slot {
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        // A panic while holding the lock leaves plain data behind; keep going.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the driver may hand over more data now; if not, the driver is
+    /// woken when the reader takes some (or goes away).
+    pub(crate) fn poll_room(&self, cx: &mut Context<'_>) -> bool {
+        let mut s = self.lock();
+        if s.reader_gone || s.queued < SLOT_LIMIT {
+            return true;
+        }
+        s.driver_waker = Some(cx.waker().clone());
+        false
+    }
+
+    /// Whether the application dropped its [`ResponseBody`].
+    pub(crate) fn reader_gone(&self) -> bool {
+        self.lock().reader_gone
+    }
+
+    /// Queues body bytes.
+    pub(crate) fn push_data(&self, data: &[u8]) {
+        let mut s = self.lock();
+        if s.reader_gone || data.is_empty() {
+            return;
+        }
+        s.queued += data.len();
+        s.data.push_back(Bytes::copy_from_slice(data));
+        wake(&mut s.reader_waker);
+    }
+
+    /// Queues the trailer section.
+    pub(crate) fn push_trailers(&self, trailers: HeaderMap) {
+        let mut s = self.lock();
+        s.trailers = Some(trailers);
+        wake(&mut s.reader_waker);
+    }
+
+    /// Ends the body, successfully or not (the first end wins).
+    pub(crate) fn end(&self, result: Result<(), Error>) {
+        let mut s = self.lock();
+        if s.end.is_none() {
+            s.end = Some(result);
+        }
+        wake(&mut s.reader_waker);
+    }
+}
+
+fn wake(waker: &mut Option<Waker>) {
+    if let Some(w) = waker.take() {
+        w.wake();
+    }
+}
+
+/// The body of a response: body chunks as they arrive, then the trailer
+/// section (if the server sent one) as a final frame.
+///
+/// The connection reads the socket only as fast as this body is consumed.
+/// Dropping it before the end closes the connection instead of returning it
+/// to the pool (unless the whole body had already arrived).
+///
+/// Collect it with [`http_body_util::BodyExt::collect`], or use
+/// [`ResponseBody::bytes`].
+pub struct ResponseBody {
+    slot: Option<Arc<Slot>>,
+    hint: SizeHint,
+}
+
+impl ResponseBody {
+    pub(crate) fn new(slot: Arc<Slot>, length: Option<u64>) -> Self {
+        let hint = length.map_or_else(SizeHint::new, SizeHint::with_exact);
+        ResponseBody {
+            slot: Some(slot),
+            hint,
+        }
+    }
+
+    /// A body without bytes.
+    pub fn empty() -> Self {
+        ResponseBody {
+            slot: None,
+            hint: SizeHint::with_exact(0),
+        }
+    }
+
+    /// Reads the whole body into one buffer (trailers are dropped).
+    pub async fn bytes(self) -> Result<Bytes, Error> {
+        use http_body_util::BodyExt;
+        Ok(self.collect().await?.to_bytes())
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        let Some(slot) = &self.slot else {
+            return Poll::Ready(None);
+        };
+        let mut s = slot.lock();
+        if let Some(data) = s.data.pop_front() {
+            s.queued -= data.len();
+            wake(&mut s.driver_waker);
+            drop(s);
+            let hint = &mut self.hint;
+            let len = data.len() as u64;
+            let lower = hint.lower().saturating_sub(len);
+            match hint.upper() {
+                Some(upper) => {
+                    let upper = upper.saturating_sub(len);
+                    hint.set_upper(upper);
+                    hint.set_lower(lower.min(upper));
+                }
+                None => hint.set_lower(lower),
+            }
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        if let Some(trailers) = s.trailers.take() {
+            return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
+        }
+        match s.end.take() {
+            Some(Ok(())) => {
+                s.end = Some(Ok(()));
+                Poll::Ready(None)
+            }
+            Some(Err(e)) => {
+                s.end = Some(Ok(()));
+                Poll::Ready(Some(Err(e)))
+            }
+            None => {
+                s.reader_waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.slot {
+            None => true,
+            Some(slot) => {
+                let s = slot.lock();
+                s.data.is_empty() && s.trailers.is_none() && matches!(s.end, Some(Ok(())))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.hint.clone()
+    }
+}
+
+impl Drop for ResponseBody {
+    fn drop(&mut self) {
+        if let Some(slot) = &self.slot {
+            let mut s = slot.lock();
+            s.reader_gone = true;
+            s.data.clear();
+            s.queued = 0;
+            wake(&mut s.driver_waker);
+        }
+    }
+}
+
+impl std::fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseBody")
+            .field("size_hint", &self.hint)
+            .finish_non_exhaustive()
+    }
+}
