@@ -16,9 +16,12 @@
 //!   borrow the read buffer until the next call.
 //! - Output: [`ClientConn::poll_transmit`] / [`ClientConn::advance_transmit`].
 //! - Time: [`ClientConn::poll_timeout`] / [`ClientConn::handle_timeout`]: a
-//!   response head must arrive within `header_read_timeout` of the request, a
-//!   body must not stall for `body_read_timeout`, and an idle connection closes
-//!   after `keep_alive_timeout`.
+//!   response head must arrive within `header_read_timeout` of the request (or
+//!   of the response before it, or of a 1xx; bytes trickling in do not extend
+//!   it), a body must not stall for `body_read_timeout`, and an idle connection
+//!   closes after `keep_alive_timeout`. Commands take no `now`: when one starts
+//!   a timer, `poll_timeout` answers the last instant the machine was told, so
+//!   the driver calls `handle_timeout` at once and the timer counts from there.
 //! - End: [`ClientConn::is_closed`]; [`ClientConn::is_reusable`] tells a pool
 //!   whether another request may go on this connection now.
 //!
@@ -79,8 +82,8 @@ pub enum ClientEvent<'a> {
 #[derive(Clone, Copy, Debug)]
 struct InFlight {
     method: Method,
-    /// When the request head went out: the response head is due within `header_read_timeout`.
-    sent_at: Instant,
+    /// The request named a protocol in an Upgrade field, so a 101 may answer it.
+    upgrade: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,11 +135,17 @@ pub struct ClientConn {
     informational_count: usize,
     keep_alive: bool,
     closing: bool,
+    /// A request saying `connection: close` went out: it was the last one.
+    last_sent: bool,
     peer_eof: bool,
     error: Option<Error>,
     now: Instant,
-    /// Start of the idle period, or of the last body progress.
+    /// Start of the running timer's period: idle since, response head due since,
+    /// or the last body progress.
     since: Instant,
+    /// A period began at a moment the machine was not told (a command, or the
+    /// application taking body bytes): the next `now` it learns starts it.
+    restart: bool,
 }
 
 impl ClientConn {
@@ -163,10 +172,12 @@ impl ClientConn {
             informational_count: 0,
             keep_alive: true,
             closing: false,
+            last_sent: false,
             peer_eof: false,
             error: None,
             now,
             since: now,
+            restart: false,
             config,
         }
     }
@@ -190,7 +201,7 @@ impl ClientConn {
         N: AsRef<[u8]>,
         V: AsRef<[u8]>,
     {
-        if self.error.is_some() || self.closing || !matches!(self.recv, Recv::Head | Recv::Body) {
+        if self.error.is_some() || self.last_sent || !matches!(self.recv, Recv::Head | Recv::Body) {
             return Err(UsageError::Closed);
         }
         if self.sending.is_some() {
@@ -198,6 +209,11 @@ impl ClientConn {
         }
         if self.in_flight.len() >= self.config.max_in_flight {
             return Err(UsageError::TooManyInFlight);
+        }
+        let idle = self.in_flight.is_empty() && self.recv == Recv::Head;
+        if idle && !self.read.is_empty() {
+            // Bytes nobody asked for would be taken as this request's response.
+            return Err(UsageError::Closed);
         }
         let writer = match body {
             BodyFraming::Empty | BodyFraming::Length(0) => BodyWriter::Empty,
@@ -241,11 +257,15 @@ impl ClientConn {
         }
         // A request that says close is the last one on this connection.
         self.closing |= app.close;
+        self.last_sent = self.closing;
+        let upgrade = asks_upgrade(&v[mark..]);
         v.extend_from_slice(b"\r\n");
         self.in_flight.push_back(InFlight {
             method: method_kind,
-            sent_at: self.now,
+            upgrade,
         });
+        // Its response head is due from now, unless another response comes first.
+        self.restart |= idle;
         self.sending = (writer != BodyWriter::Empty).then_some(writer);
         Ok(())
     }
@@ -254,10 +274,14 @@ impl ClientConn {
     /// output queue is near `max_write_buffer`).
     pub fn send_data(&mut self, data: &[u8]) -> Result<usize, UsageError> {
         self.check_open()?;
-        match &mut self.sending {
-            Some(writer) => writer.send(&mut self.write, data),
-            None => Err(UsageError::HeadNotSent),
+        let n = match &mut self.sending {
+            Some(writer) => writer.send(&mut self.write, data)?,
+            None => return Err(UsageError::HeadNotSent),
+        };
+        if n > 0 {
+            self.request_progress();
         }
+        Ok(n)
     }
 
     /// Ends the request body.
@@ -273,12 +297,17 @@ impl ClientConn {
             None => return Err(UsageError::HeadNotSent),
         }
         self.sending = None;
+        self.request_progress();
+        if self.closing && self.in_flight.is_empty() && self.recv == Recv::Head {
+            // The last response came before the end of its request.
+            self.recv = Recv::Closed;
+        }
         Ok(())
     }
 
-    /// Sends no more requests: the next request head (if any) says
-    /// `connection: close`, and once the responses in flight are in, the
-    /// connection closes.
+    /// Winds the connection down. Idle, it closes now; otherwise one more
+    /// request may still be sent, and says `connection: close`, and once the
+    /// responses in flight are in, the connection closes.
     pub fn close(&mut self) {
         self.closing = true;
         if self.in_flight.is_empty() && self.sending.is_none() && self.recv == Recv::Head {
@@ -354,10 +383,14 @@ impl ClientConn {
         if let Some(e) = self.error {
             return Err(e);
         }
-        self.now = now;
-        self.since = now;
+        self.tick(now);
         self.read.filled(n);
-        self.progress().or_else(|e| self.fail(e))
+        let result = self.progress();
+        // Body bytes are progress for the stall timer; a trickling head is not.
+        if self.recv == Recv::Body && n > 0 {
+            self.since = now;
+        }
+        result.or_else(|e| self.fail(e))
     }
 
     /// The server shut down its sending side: ends a close-delimited body; an
@@ -366,19 +399,11 @@ impl ClientConn {
         if let Some(e) = self.error {
             return Err(e);
         }
-        self.now = now;
+        self.tick(now);
         self.peer_eof = true;
-        self.keep_alive = false;
-        match self.recv {
-            Recv::Head if !self.read.is_empty() => self.fail(ErrorKind::IncompleteHead.into()),
-            Recv::Head if !self.in_flight.is_empty() => self.fail(ErrorKind::IncompleteHead.into()),
-            Recv::Head => {
-                self.recv = Recv::Closed;
-                Ok(())
-            }
-            Recv::Body => self.body.handle_eof().or_else(|e| self.fail(e)),
-            Recv::Upgraded | Recv::Closed => Ok(()),
-        }
+        // Whole responses already here are still delivered; the first one cut
+        // short is the error, found when it is reached.
+        self.progress().or_else(|e| self.fail(e))
     }
 
     // ----- events -----
@@ -456,6 +481,8 @@ impl ClientConn {
             Lent::Data(n) => {
                 self.read.consume(n);
                 self.body.take_ready(n);
+                // The stall timer measures the peer, not how long the application took.
+                self.restart = true;
             }
             Lent::Trailers => {
                 let len = self.body.take_trailers();
@@ -475,6 +502,9 @@ impl ClientConn {
     /// Records that `n` bytes of [`ClientConn::poll_transmit`] were written.
     pub fn advance_transmit(&mut self, n: usize) {
         self.write.advance(n);
+        if n > 0 {
+            self.request_progress();
+        }
     }
 
     /// The next deadline, if a timer runs.
@@ -482,16 +512,20 @@ impl ClientConn {
         if self.error.is_some() || matches!(self.recv, Recv::Upgraded | Recv::Closed) {
             return None;
         }
-        match (self.recv, self.in_flight.front()) {
-            (Recv::Head, Some(req)) => {
-                Some(req.sent_at.max(self.since) + self.config.header_read_timeout)
-            }
-            (Recv::Head, None) => Some(self.since + self.config.keep_alive_timeout),
+        let period = match (self.recv, self.in_flight.is_empty()) {
+            (Recv::Head, false) => self.config.header_read_timeout,
+            (Recv::Head, true) => self.config.keep_alive_timeout,
             (Recv::Body, _) if self.body.is_waiting_for_bytes() && self.body.ready() == 0 => {
-                Some(self.since + self.config.body_read_timeout)
+                self.config.body_read_timeout
             }
-            _ => None,
-        }
+            _ => return None,
+        };
+        // A period that began at an unknown moment: wake at once to learn it.
+        Some(if self.restart {
+            self.now
+        } else {
+            self.since + period
+        })
     }
 
     /// Acts on a passed deadline: an idle connection closes quietly; a late
@@ -500,7 +534,7 @@ impl ClientConn {
         if let Some(e) = self.error {
             return Err(e);
         }
-        self.now = now;
+        self.tick(now);
         match self.poll_timeout() {
             Some(at) if now >= at => match self.recv {
                 Recv::Head if self.in_flight.is_empty() => {
@@ -536,17 +570,42 @@ impl ClientConn {
         Ok(())
     }
 
+    /// Learns the time; starts a period that began at an unknown moment.
+    fn tick(&mut self, now: Instant) {
+        self.now = now;
+        if core::mem::take(&mut self.restart) {
+            self.since = now;
+        }
+    }
+
+    /// The request being awaited moved forward (its body, or its bytes leaving):
+    /// its response head is due from now.
+    fn request_progress(&mut self) {
+        if self.recv == Recv::Head && self.incoming.is_none() && self.in_flight.len() == 1 {
+            self.restart = true;
+        }
+    }
+
     fn progress(&mut self) -> Result<(), Error> {
         match self.recv {
-            Recv::Head if self.incoming.is_none() && !self.read.is_empty() => self.try_parse_head(),
-            Recv::Body => self.body.process(
-                &mut self.read,
-                self.base,
-                // Trailer fields go after the head's, so the head stays valid until delivered.
-                &mut self.spans[self.incoming.map_or(0, |i| i.fields)..],
-                &self.opts,
-                self.config.max_head_size,
-            ),
+            Recv::Head if self.incoming.is_none() && (!self.read.is_empty() || self.peer_eof) => {
+                self.try_parse_head()
+            }
+            Recv::Body => {
+                self.body.process(
+                    &mut self.read,
+                    self.base,
+                    // Trailer fields go after the head's, so the head stays valid until delivered.
+                    &mut self.spans[self.incoming.map_or(0, |i| i.fields)..],
+                    &self.opts,
+                    self.config.max_head_size,
+                )?;
+                if self.peer_eof {
+                    // Every byte is in: a close-delimited body ends, any other is cut short.
+                    self.body.handle_eof()?;
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -554,6 +613,10 @@ impl ClientConn {
     fn try_parse_head(&mut self) -> Result<(), Error> {
         let Some(request) = self.in_flight.front().copied() else {
             // Nothing was asked: hold the bytes; the connection is not reusable.
+            if self.peer_eof {
+                self.recv = Recv::Closed;
+                self.closing = true;
+            }
             return Ok(());
         };
         let data = self.read.data();
@@ -561,15 +624,27 @@ impl ClientConn {
             Parsed::Partial if data.len() >= self.config.max_head_size => {
                 Err(ErrorKind::HeadTooLarge.into())
             }
+            Parsed::Partial if self.peer_eof => Err(ErrorKind::IncompleteHead.into()),
             Parsed::Partial => Ok(()),
             Parsed::Complete { line, fields, len } => {
                 let info = response_info(data, &line, &self.spans[..fields], request.method)?;
+                // RFC 9110 section 7.8: no switching to a protocol the request did not name.
+                if line.status == 101 && !request.upgrade {
+                    return Err(ErrorKind::UnexpectedInformational.into());
+                }
+                if let BodyFraming::Length(n) = info.framing
+                    && n > self.config.max_body_size
+                {
+                    return Err(ErrorKind::BodyTooLarge.into());
+                }
                 let informational = (100..200).contains(&line.status) && line.status != 101;
                 if informational {
                     self.informational_count += 1;
                     if self.informational_count > self.config.max_informational {
                         return Err(ErrorKind::UnexpectedInformational.into());
                     }
+                    // The final head is due within `header_read_timeout` of each 1xx.
+                    self.since = self.now;
                 }
                 self.incoming = Some(Incoming {
                     line,
@@ -597,7 +672,10 @@ impl ClientConn {
         self.informational_count = 0;
         self.since = self.now;
         self.keep_alive &= keep_alive;
-        if !self.keep_alive || (self.closing && self.in_flight.is_empty() && self.sending.is_none())
+        let nothing_due = self.in_flight.is_empty();
+        if !self.keep_alive
+            || (self.closing && nothing_due && self.sending.is_none())
+            || (self.peer_eof && nothing_due)
         {
             self.recv = Recv::Closed;
             self.closing = true;
@@ -614,4 +692,14 @@ impl ClientConn {
         }
         Err(e)
     }
+}
+
+/// Whether a request head as written (`name: value` lines) has an Upgrade field
+/// naming a protocol: only such a request may be answered with 101.
+fn asks_upgrade(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n').skip(1).any(|line| {
+        line.len() > 8
+            && line[..8].eq_ignore_ascii_case(b"upgrade:")
+            && line[8..].iter().any(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+    })
 }

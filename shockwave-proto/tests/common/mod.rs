@@ -2,6 +2,8 @@
 //! output, and a normalized log of the events.
 #![allow(dead_code)]
 
+pub mod client;
+
 use shockwave_proto::Instant;
 use shockwave_proto::h1::server::{ServerConn, ServerEvent};
 use shockwave_proto::h1::{Config, Fields};
