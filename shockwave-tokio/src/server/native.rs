@@ -1,0 +1,483 @@
+//! The native handler: the machine's borrowed events and commands, with no
+//! allocation per request.
+//!
+//! An event borrows the connection's read buffer, and a command needs the
+//! connection, so a request is handled in two phases that never overlap:
+//! *observe* ([`Handler::on_request`], [`Handler::on_data`],
+//! [`Handler::on_trailers`]: the borrowed head or body bytes, and a
+//! per-connection scratch buffer to copy into) and *act* ([`Handler::respond`],
+//! with a [`Responder`] that forwards to the machine's commands). `respond` is
+//! called after every observed event until the response is complete, and again
+//! whenever the output drained after a send that did not fit.
+//!
+//! ```
+//! use shockwave_proto::h1::{BodyFraming, Method, Request};
+//! use shockwave_tokio::server::{Handler, Responder};
+//!
+//! struct Echo;
+//!
+//! enum Route { Hello, Echo(BodyFraming), NotFound }
+//!
+//! impl Handler for Echo {
+//!     type State = Route;
+//!     fn on_request(&self, req: &Request<'_>, _scratch: &mut Vec<u8>) -> Route {
+//!         match (req.method(), req.path()) {
+//!             (Method::Get, b"/") => Route::Hello,
+//!             (Method::Post, b"/echo") => Route::Echo(req.body_framing()),
+//!             _ => Route::NotFound,
+//!         }
+//!     }
+//!     fn on_data(&self, _: &mut Route, data: &[u8], scratch: &mut Vec<u8>) {
+//!         scratch.extend_from_slice(data);
+//!     }
+//!     fn respond(&self, route: &mut Route, res: &mut Responder<'_>) {
+//!         let _ = match *route {
+//!             Route::Hello => res.send_response_with_body(200, &[], b"hello\n"),
+//!             Route::NotFound => res.send_response_with_body(404, &[], b""),
+//!             Route::Echo(framing) => echo(res, framing),
+//!         };
+//!     }
+//! }
+//!
+//! fn echo(res: &mut Responder<'_>, framing: BodyFraming) -> Result<(), shockwave_proto::h1::UsageError> {
+//!     if !res.is_started() {
+//!         res.send_response(200, &[], framing)?;
+//!     }
+//!     // What did not fit stays in scratch; `respond` is called again once the output drained.
+//!     if res.send_scratch()? && res.is_request_finished() {
+//!         res.finish()?;
+//!     }
+//!     Ok(())
+//! }
+//! ```
+
+use std::future::Future;
+use std::pin::Pin;
+
+use shockwave_proto::h1::server::{ServerConn, ServerEvent};
+use shockwave_proto::h1::{BodyFraming, Config, Fields, Method, Request, UsageError};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::watch;
+use tracing::Span;
+
+use super::conn::{self, Clock, Wake};
+use super::upgrade::Upgraded;
+use crate::time::to_machine;
+
+/// The future a handler returns to run an upgraded connection. It runs in the
+/// connection's task, so it counts against `max_connections` and is aborted at
+/// the end of a graceful shutdown's deadline.
+pub type UpgradeFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// Scratch capacity kept between requests; a handler that grew it past this
+/// gets it shrunk back when the next request starts.
+const SCRATCH_KEEP: usize = 256 * 1024;
+
+/// A request handler working on the machine's borrowed events. See the
+/// [module docs](self) for the two phases and an example.
+pub trait Handler: Send + Sync + 'static {
+    /// What the handler remembers about one request between its events (a
+    /// route, a counter, a parsed value). Made by [`Handler::on_request`],
+    /// dropped when the next request arrives.
+    type State: Send + 'static;
+
+    /// A request head arrived. It borrows the connection: copy what you keep
+    /// into the returned state or into `scratch` (cleared for every request,
+    /// its capacity kept).
+    fn on_request(&self, req: &Request<'_>, scratch: &mut Vec<u8>) -> Self::State;
+
+    /// A piece of the request body arrived (chunk framing removed). The
+    /// default drops it.
+    fn on_data(&self, state: &mut Self::State, data: &[u8], scratch: &mut Vec<u8>) {
+        let _ = (state, data, scratch);
+    }
+
+    /// The trailer section of a chunked request body. The default drops it.
+    fn on_trailers(&self, state: &mut Self::State, trailers: &Fields<'_>, scratch: &mut Vec<u8>) {
+        let _ = (state, trailers, scratch);
+    }
+
+    /// Acts on the connection: called after every event until the response is
+    /// complete, and after the output drained when a send did not fit. Once
+    /// [`Responder::is_request_finished`], the call must complete the response
+    /// or be blocked on output (a send that did not fit); a handler that does
+    /// neither gets a 500 (or the connection closed, if its head went out).
+    fn respond(&self, state: &mut Self::State, res: &mut Responder<'_>);
+
+    /// The response switched protocols (101, or 2xx to CONNECT) and was
+    /// written; the stream is the handler's. The default closes it.
+    fn on_upgrade(&self, state: Self::State, upgraded: Upgraded) -> UpgradeFuture {
+        let _ = (state, upgraded);
+        Box::pin(async {})
+    }
+}
+
+/// Where the current exchange stands, as the driver sees it.
+#[derive(Debug)]
+struct Exchange {
+    method: Method,
+    request_finished: bool,
+    head_sent: bool,
+    done: bool,
+    blocked: bool,
+    /// The handler stalled after its head went out: the connection is cut.
+    abort: bool,
+    status: u16,
+    span: Span,
+}
+
+impl Exchange {
+    fn idle() -> Self {
+        Exchange {
+            method: Method::Get,
+            request_finished: true,
+            head_sent: true,
+            done: true,
+            blocked: false,
+            abort: false,
+            status: 0,
+            span: Span::none(),
+        }
+    }
+}
+
+/// The commands a handler gives for the current request, forwarded to the
+/// connection machine, plus the connection's scratch buffer.
+#[derive(Debug)]
+pub struct Responder<'a> {
+    conn: &'a mut ServerConn,
+    scratch: &'a mut Vec<u8>,
+    ex: &'a mut Exchange,
+}
+
+impl Responder<'_> {
+    /// The per-connection scratch buffer (what `on_data` copied, for instance).
+    pub fn scratch(&mut self) -> &mut Vec<u8> {
+        self.scratch
+    }
+
+    /// Whether the whole request body (and trailers) was delivered.
+    pub fn is_request_finished(&self) -> bool {
+        self.ex.request_finished
+    }
+
+    /// Whether the response head went out.
+    pub fn is_started(&self) -> bool {
+        self.ex.head_sent
+    }
+
+    /// Whether the response is complete.
+    pub fn is_done(&self) -> bool {
+        self.ex.done
+    }
+
+    /// Whether the last send did not fit (the driver writes the output and
+    /// calls [`Handler::respond`] again).
+    pub fn is_blocked(&self) -> bool {
+        self.ex.blocked
+    }
+
+    /// Sends the response head; the body follows with [`Responder::send_data`]
+    /// and ends with [`Responder::finish`] or [`Responder::send_trailers`].
+    /// The machine writes the framing fields for `framing` itself.
+    pub fn send_response(
+        &mut self,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+        framing: BodyFraming,
+    ) -> Result<(), UsageError> {
+        self.conn
+            .send_response(status, fields.iter().copied(), framing)?;
+        self.ex.head_sent = true;
+        self.ex.status = status;
+        let no_body = matches!(framing, BodyFraming::Empty | BodyFraming::Length(0))
+            || matches!(status, 101 | 204 | 304)
+            || self.ex.method == Method::Head
+            || (self.ex.method == Method::Connect && (200..300).contains(&status));
+        if no_body {
+            self.done();
+        }
+        Ok(())
+    }
+
+    /// Sends a whole response with a body of known length.
+    pub fn send_response_with_body(
+        &mut self,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+        body: &[u8],
+    ) -> Result<(), UsageError> {
+        self.conn.send_response_with_body(status, fields, body)?;
+        self.ex.head_sent = true;
+        self.ex.status = status;
+        self.done();
+        Ok(())
+    }
+
+    /// Queues response body bytes; returns how many were taken. Fewer than
+    /// offered (0 when the output is full) marks the responder blocked: return
+    /// from `respond`, and offer the rest when it is called again.
+    pub fn send_data(&mut self, data: &[u8]) -> Result<usize, UsageError> {
+        let n = match self.conn.send_data(data) {
+            Ok(n) => n,
+            Err(UsageError::OutputFull) => 0,
+            Err(e) => return Err(e),
+        };
+        if n < data.len() {
+            self.ex.blocked = true;
+        }
+        Ok(n)
+    }
+
+    /// Sends what the scratch buffer holds as body bytes and removes what was
+    /// taken; returns whether the scratch buffer is now empty.
+    pub fn send_scratch(&mut self) -> Result<bool, UsageError> {
+        if self.scratch.is_empty() {
+            return Ok(true);
+        }
+        let n = match self.conn.send_data(self.scratch) {
+            Ok(n) => n,
+            Err(UsageError::OutputFull) => 0,
+            Err(e) => return Err(e),
+        };
+        self.scratch.drain(..n);
+        if !self.scratch.is_empty() {
+            self.ex.blocked = true;
+        }
+        Ok(self.scratch.is_empty())
+    }
+
+    /// Ends the response body.
+    pub fn finish(&mut self) -> Result<(), UsageError> {
+        self.conn.finish()?;
+        self.done();
+        Ok(())
+    }
+
+    /// Ends a chunked response body with a trailer section.
+    pub fn send_trailers(&mut self, trailers: &[(&[u8], &[u8])]) -> Result<(), UsageError> {
+        self.conn.send_trailers(trailers)?;
+        self.done();
+        Ok(())
+    }
+
+    /// Sends a 1xx informational response (not 101).
+    pub fn send_informational(
+        &mut self,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+    ) -> Result<(), UsageError> {
+        self.conn.send_informational(status, fields)
+    }
+
+    /// Closes the connection once this exchange is over.
+    pub fn close(&mut self) {
+        self.conn.close();
+    }
+
+    fn done(&mut self) {
+        self.ex.done = true;
+        self.ex.span.record("status", self.ex.status);
+        tracing::debug!(parent: &self.ex.span, status = self.ex.status, "response queued");
+    }
+}
+
+/// Polls the machine's events and hands them to the handler until it has no
+/// more, the handler is blocked on output, or the connection was upgraded.
+fn dispatch<H: Handler>(
+    handler: &H,
+    conn: &mut ServerConn,
+    scratch: &mut Vec<u8>,
+    state: &mut Option<H::State>,
+    ex: &mut Exchange,
+    leftover: &mut Option<Vec<u8>>,
+) {
+    if ex.blocked {
+        // The output drained: resume the response before taking more input.
+        ex.blocked = false;
+        act(handler, conn, scratch, state, ex);
+    }
+    while !ex.blocked {
+        let Some(event) = conn.poll_event() else {
+            return;
+        };
+        match event {
+            ServerEvent::RequestReceived(req) => {
+                scratch.clear();
+                if scratch.capacity() > SCRATCH_KEEP {
+                    scratch.shrink_to(SCRATCH_KEEP);
+                }
+                let span = tracing::debug_span!(
+                    "request",
+                    method = req.method_str(),
+                    target = req.target_str(),
+                    status = tracing::field::Empty,
+                );
+                *ex = Exchange {
+                    method: req.method(),
+                    request_finished: false,
+                    head_sent: false,
+                    done: false,
+                    blocked: false,
+                    abort: false,
+                    status: 0,
+                    span,
+                };
+                let _enter = ex.span.enter();
+                *state = Some(handler.on_request(&req, scratch));
+            }
+            ServerEvent::DataReceived(data) => {
+                if let Some(st) = state.as_mut() {
+                    let _enter = ex.span.enter();
+                    handler.on_data(st, data, scratch);
+                }
+            }
+            ServerEvent::TrailersReceived(fields) => {
+                if let Some(st) = state.as_mut() {
+                    let _enter = ex.span.enter();
+                    handler.on_trailers(st, &fields, scratch);
+                }
+            }
+            ServerEvent::RequestFinished => ex.request_finished = true,
+            ServerEvent::Upgraded(bytes) => {
+                *leftover = Some(bytes.to_vec());
+                return;
+            }
+        }
+        act(handler, conn, scratch, state, ex);
+    }
+}
+
+/// The act phase: `respond`, and the rule for handlers that stop halfway.
+fn act<H: Handler>(
+    handler: &H,
+    conn: &mut ServerConn,
+    scratch: &mut Vec<u8>,
+    state: &mut Option<H::State>,
+    ex: &mut Exchange,
+) {
+    if ex.done {
+        return;
+    }
+    let Some(st) = state.as_mut() else {
+        return;
+    };
+    let span = ex.span.clone();
+    let _enter = span.enter();
+    handler.respond(st, &mut Responder { conn, scratch, ex });
+    if ex.request_finished && !ex.done && !ex.blocked {
+        // Nothing else will call `respond` again: the handler stalled.
+        tracing::error!("handler left the response unfinished after the request ended");
+        ex.done = true;
+        if ex.head_sent || conn.send_response_with_body(500, &[], b"").is_err() {
+            // The response is cut short: the peer sees the connection close.
+            ex.abort = true;
+        } else {
+            ex.status = 500;
+        }
+    }
+}
+
+/// Drives one connection with a native handler until it closes or is upgraded.
+pub(crate) async fn run<IO, H>(
+    mut io: IO,
+    handler: &H,
+    config: Config,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: Handler,
+{
+    let start = tokio::time::Instant::now();
+    let clock = Clock::new(start);
+    let mut conn = ServerConn::with_start(config, to_machine(start));
+    let mut scratch = Vec::new();
+    let mut state: Option<H::State> = None;
+    let mut ex = Exchange::idle();
+    let mut leftover = None;
+    let mut closing = *shutdown.borrow();
+    if closing {
+        conn.close();
+    }
+    let sleep = tokio::time::sleep_until(start);
+    tokio::pin!(sleep);
+
+    loop {
+        let now = tokio::time::Instant::now();
+        conn.set_unix_time(clock.unix_secs(now));
+        dispatch(
+            handler,
+            &mut conn,
+            &mut scratch,
+            &mut state,
+            &mut ex,
+            &mut leftover,
+        );
+        if let Err(e) = conn::write_output(&mut io, &mut conn).await {
+            tracing::debug!(error = %e, "write failed");
+            return;
+        }
+        if ex.abort {
+            conn::close(&mut io, false).await;
+            return;
+        }
+        if ex.blocked {
+            continue;
+        }
+        if let Some(bytes) = leftover.take() {
+            let Some(st) = state.take() else { return };
+            tracing::debug!("connection upgraded");
+            handler
+                .on_upgrade(st, Upgraded::new(Box::new(io), bytes))
+                .await;
+            return;
+        }
+        if conn.is_closed() {
+            conn::close(&mut io, conn.error().is_some()).await;
+            return;
+        }
+
+        let deadline = conn.poll_timeout().map(crate::time::to_tokio);
+        if let Some(d) = deadline
+            && sleep.deadline() != d
+        {
+            sleep.as_mut().reset(d);
+        }
+        let can_read = !conn.input_buf().is_empty();
+        let wake: Wake = tokio::select! {
+            biased;
+            _ = shutdown.changed(), if !closing => Wake::Shutdown,
+            _ = &mut sleep, if deadline.is_some() => Wake::Timer,
+            r = tokio::io::AsyncReadExt::read(&mut io, conn.input_buf()), if can_read => Wake::Read(r),
+            else => Wake::Stuck,
+        };
+        let now = to_machine(tokio::time::Instant::now());
+        match wake {
+            Wake::Shutdown => {
+                closing = true;
+                conn.close();
+            }
+            Wake::Timer => {
+                let _ = conn.handle_timeout(now);
+            }
+            Wake::Read(Ok(0)) => {
+                let _ = conn.handle_eof(now);
+            }
+            Wake::Read(Ok(n)) => {
+                // A peer error queues its response; the loop writes it and closes.
+                if let Err(e) = conn.input_filled(now, n) {
+                    tracing::debug!(error = %e, "bad request");
+                }
+            }
+            Wake::Read(Err(e)) => {
+                tracing::debug!(error = %e, "read failed");
+                return;
+            }
+            Wake::Other(()) => {}
+            Wake::Stuck => {
+                tracing::debug!("connection cannot make progress; dropping it");
+                return;
+            }
+        }
+    }
+}

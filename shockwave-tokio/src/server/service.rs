@@ -1,0 +1,513 @@
+//! The `tower` path: any `Service<http::Request<Incoming>>` answering with an
+//! `http::Response` whose body implements `http_body::Body`.
+//!
+//! The request body is fed from the machine's `DataReceived` and
+//! `TrailersReceived` events through a bounded channel: while the channel is
+//! full, the driver stops polling the machine for body bytes, so the machine's
+//! read buffer fills and the socket is no longer read (backpressure down to TCP).
+//! The response body is streamed with `send_data`: `content-length` from
+//! `size_hint().exact()` (or the response's own `content-length`), otherwise
+//! chunked, with trailers via `send_trailers`.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, Bytes};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use http_body::{Body, Frame, SizeHint};
+use shockwave_proto::h1::server::{ServerConn, ServerEvent};
+use shockwave_proto::h1::{BodyFraming, Config, Fields, Method, Request, Version};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, oneshot, watch};
+use tower_service::Service;
+
+use super::conn::{self, Clock, Wake};
+use super::upgrade::{OnUpgrade, Upgraded};
+use crate::time::to_machine;
+
+/// A boxed error, as services and bodies report them.
+pub type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// Request body frames buffered between the connection and the service.
+const BODY_CHANNEL: usize = 8;
+
+/// The peer's address, in every request's extensions on the `tower` path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// What travels through the request body channel.
+enum Chunk {
+    Frame(Frame<Bytes>),
+    /// The body ended as framed; without it, a closed channel means the
+    /// connection failed mid-body.
+    End,
+}
+
+/// A request body on the `tower` path, streamed from the connection.
+pub struct Incoming {
+    rx: Option<mpsc::Receiver<Chunk>>,
+    remaining: Option<u64>,
+}
+
+impl fmt::Debug for Incoming {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Incoming")
+            .field("ended", &self.rx.is_none())
+            .field("remaining", &self.remaining)
+            .finish()
+    }
+}
+
+impl Incoming {
+    fn empty() -> Self {
+        Incoming {
+            rx: None,
+            remaining: Some(0),
+        }
+    }
+}
+
+/// The request body did not arrive whole: the connection failed or timed out mid-body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncompleteBody;
+
+impl fmt::Display for IncompleteBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the connection ended before the request body")
+    }
+}
+
+impl StdError for IncompleteBody {}
+
+impl Body for Incoming {
+    type Data = Bytes;
+    type Error = IncompleteBody;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, IncompleteBody>>> {
+        let Some(rx) = self.rx.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match rx.poll_recv(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Chunk::Frame(frame))) => {
+                if let (Some(data), Some(rem)) = (frame.data_ref(), self.remaining.as_mut()) {
+                    *rem = rem.saturating_sub(data.len() as u64);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Chunk::End)) => {
+                self.rx = None;
+                Poll::Ready(None)
+            }
+            Poll::Ready(None) => {
+                self.rx = None;
+                Poll::Ready(Some(Err(IncompleteBody)))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.rx.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self.remaining {
+            Some(n) => SizeHint::with_exact(n),
+            None => SizeHint::default(),
+        }
+    }
+}
+
+/// Fields as an `http::HeaderMap` (names lowercased; well-known names cost no allocation).
+fn header_map(fields: &Fields<'_>) -> Result<HeaderMap, http::Error> {
+    let mut map = HeaderMap::with_capacity(fields.len());
+    for f in fields.iter() {
+        let name = HeaderName::from_bytes(f.name)?;
+        let value = HeaderValue::from_bytes(f.value)?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+fn build_request(
+    req: &Request<'_>,
+    body: Incoming,
+    peer: SocketAddr,
+) -> Result<http::Request<Incoming>, http::Error> {
+    let mut out = http::Request::new(body);
+    *out.method_mut() = http::Method::from_bytes(req.method_bytes())?;
+    *out.uri_mut() = http::Uri::try_from(req.target())?;
+    *out.version_mut() = match req.version() {
+        Version::Http10 => http::Version::HTTP_10,
+        Version::Http11 => http::Version::HTTP_11,
+    };
+    *out.headers_mut() = header_map(&req.fields())?;
+    out.extensions_mut().insert(PeerAddr(peer));
+    Ok(out)
+}
+
+/// The response being sent.
+struct Sending<B: Body> {
+    body: Pin<Box<B>>,
+    /// A data frame that did not fit in the output yet.
+    pending: Option<B::Data>,
+}
+
+/// Sends the response head; returns the body to stream, if one must be sent.
+fn start_response<B>(
+    conn: &mut ServerConn,
+    method: Method,
+    res: http::Response<B>,
+) -> Option<Sending<B>>
+where
+    B: Body,
+{
+    let (parts, body) = res.into_parts();
+    let status = parts.status.as_u16();
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let framing = match (declared, body.size_hint().exact()) {
+        (Some(n), _) | (None, Some(n)) => BodyFraming::Length(n),
+        (None, None) => BodyFraming::Chunked,
+    };
+    let no_body = matches!(status, 101 | 204 | 304)
+        || (100..200).contains(&status)
+        || (method == Method::Connect && (200..300).contains(&status));
+    let framing = if no_body { BodyFraming::Empty } else { framing };
+    let fields = parts.headers.iter().filter(|(name, _)| {
+        *name != http::header::CONTENT_LENGTH && *name != http::header::TRANSFER_ENCODING
+    });
+    if let Err(e) = conn.send_response(status, fields, framing) {
+        tracing::error!(error = %e, status, "the service's response cannot be sent");
+        let _ = conn.send_response_with_body(500, &[], b"");
+        return None;
+    }
+    let ends_here = no_body
+        || method == Method::Head
+        || matches!(framing, BodyFraming::Length(0) | BodyFraming::Empty);
+    if ends_here {
+        // The machine ended the response with its head.
+        return None;
+    }
+    Some(Sending {
+        body: Box::pin(body),
+        pending: None,
+    })
+}
+
+/// Offers a data frame to the machine; returns what did not fit.
+fn offer<D: Buf>(conn: &mut ServerConn, mut data: D) -> Result<Option<D>, ()> {
+    while data.has_remaining() {
+        match conn.send_data(data.chunk()) {
+            Ok(n) => {
+                data.advance(n);
+                if n == 0 {
+                    return Ok(Some(data));
+                }
+            }
+            Err(shockwave_proto::h1::UsageError::OutputFull) => return Ok(Some(data)),
+            Err(e) => {
+                tracing::debug!(error = %e, "the response body does not fit its framing");
+                return Err(());
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Per-connection state of the `tower` path.
+struct Exchange<F, B: Body> {
+    method: Method,
+    future: Option<Pin<Box<F>>>,
+    sending: Option<Sending<B>>,
+    body_tx: Option<mpsc::Sender<Chunk>>,
+    upgrade_tx: Option<oneshot::Sender<Upgraded>>,
+    span: tracing::Span,
+}
+
+enum Event<B: Body> {
+    Response(Result<http::Response<B>, BoxError>),
+    Frame(Option<Result<Frame<B::Data>, BoxError>>),
+    Capacity,
+}
+
+/// Drives one connection with a service until it closes or is upgraded.
+pub(crate) async fn run<IO, S, B>(
+    mut io: IO,
+    mut service: S,
+    config: Config,
+    mut shutdown: watch::Receiver<bool>,
+    peer: SocketAddr,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Service<http::Request<Incoming>, Response = http::Response<B>>,
+    S::Error: Into<BoxError>,
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    let start = tokio::time::Instant::now();
+    let clock = Clock::new(start);
+    let mut conn = ServerConn::with_start(config, to_machine(start));
+    let mut ex: Exchange<S::Future, B> = Exchange {
+        method: Method::Get,
+        future: None,
+        sending: None,
+        body_tx: None,
+        upgrade_tx: None,
+        span: tracing::Span::none(),
+    };
+    let mut leftover: Option<Vec<u8>> = None;
+    let mut closing = *shutdown.borrow();
+    if closing {
+        conn.close();
+    }
+    let sleep = tokio::time::sleep_until(start);
+    tokio::pin!(sleep);
+
+    loop {
+        let now = tokio::time::Instant::now();
+        conn.set_unix_time(clock.unix_secs(now));
+
+        // Resume a body frame that did not fit before.
+        if let Some(sending) = ex.sending.as_mut()
+            && let Some(data) = sending.pending.take()
+        {
+            match offer(&mut conn, data) {
+                Ok(rest) => sending.pending = rest,
+                Err(()) => return,
+            }
+        }
+
+        // Events, as long as the request body channel has room.
+        let mut body_blocked = false;
+        loop {
+            if let Some(tx) = &ex.body_tx
+                && tx.capacity() == 0
+            {
+                body_blocked = true;
+                break;
+            }
+            let Some(event) = conn.poll_event() else {
+                break;
+            };
+            match event {
+                ServerEvent::RequestReceived(req) => {
+                    ex.method = req.method();
+                    ex.span = tracing::debug_span!(
+                        "request",
+                        method = req.method_str(),
+                        target = req.target_str(),
+                        status = tracing::field::Empty,
+                    );
+                    let body = if req.has_body() {
+                        let (tx, rx) = mpsc::channel(BODY_CHANNEL);
+                        ex.body_tx = Some(tx);
+                        let remaining = match req.body_framing() {
+                            BodyFraming::Length(n) => Some(n),
+                            _ => None,
+                        };
+                        Incoming {
+                            rx: Some(rx),
+                            remaining,
+                        }
+                    } else {
+                        Incoming::empty()
+                    };
+                    let upgradable = req.is_upgrade() || req.method() == Method::Connect;
+                    match build_request(&req, body, peer) {
+                        Ok(mut request) => {
+                            if upgradable {
+                                let (tx, on) = OnUpgrade::pair();
+                                request.extensions_mut().insert(on);
+                                ex.upgrade_tx = Some(tx);
+                            }
+                            if let Err(e) = poll_fn(|cx| service.poll_ready(cx)).await {
+                                let e: BoxError = e.into();
+                                tracing::error!(error = %e, "service failed");
+                                return;
+                            }
+                            let _enter = ex.span.enter();
+                            ex.future = Some(Box::pin(service.call(request)));
+                        }
+                        Err(e) => {
+                            tracing::debug!(error = %e, "request not representable in http types");
+                            ex.body_tx = None;
+                            let _ = conn.send_response_with_body(400, &[], b"");
+                            conn.close();
+                        }
+                    }
+                }
+                ServerEvent::DataReceived(data) => {
+                    if let Some(tx) = &ex.body_tx
+                        && tx
+                            .try_send(Chunk::Frame(Frame::data(Bytes::copy_from_slice(data))))
+                            .is_err()
+                    {
+                        // The service dropped the body: the rest is read and dropped.
+                        ex.body_tx = None;
+                    }
+                }
+                ServerEvent::TrailersReceived(fields) => {
+                    let trailers = header_map(&fields).unwrap_or_default();
+                    if let Some(tx) = &ex.body_tx
+                        && tx
+                            .try_send(Chunk::Frame(Frame::trailers(trailers)))
+                            .is_err()
+                    {
+                        ex.body_tx = None;
+                    }
+                }
+                ServerEvent::RequestFinished => {
+                    if let Some(tx) = ex.body_tx.take() {
+                        let _ = tx.try_send(Chunk::End);
+                    }
+                }
+                ServerEvent::Upgraded(bytes) => {
+                    leftover = Some(bytes.to_vec());
+                    break;
+                }
+            }
+        }
+
+        if let Err(e) = conn::write_output(&mut io, &mut conn).await {
+            tracing::debug!(error = %e, "write failed");
+            return;
+        }
+        if let Some(bytes) = leftover.take() {
+            if let Some(tx) = ex.upgrade_tx.take() {
+                tracing::debug!("connection upgraded");
+                let _ = tx.send(Upgraded::new(Box::new(io), bytes));
+            }
+            return;
+        }
+        if conn.is_closed() {
+            conn::close(&mut io, conn.error().is_some()).await;
+            return;
+        }
+
+        let deadline = conn.poll_timeout().map(crate::time::to_tokio);
+        if let Some(d) = deadline
+            && sleep.deadline() != d
+        {
+            sleep.as_mut().reset(d);
+        }
+        let can_read = !conn.input_buf().is_empty();
+        let has_future = ex.future.is_some();
+        let has_body = ex.sending.as_ref().is_some_and(|s| s.pending.is_none());
+        let future = &mut ex.future;
+        let sending = &mut ex.sending;
+        let body_tx = &ex.body_tx;
+        let wake: Wake<Event<B>> = tokio::select! {
+            biased;
+            _ = shutdown.changed(), if !closing => Wake::Shutdown,
+            r = poll_fn(|cx| match future.as_mut() {
+                Some(f) => f.as_mut().poll(cx).map(|r| r.map_err(Into::into)),
+                None => Poll::Pending,
+            }), if has_future => Wake::Other(Event::Response(r)),
+            f = poll_fn(|cx| match sending.as_mut() {
+                Some(s) => s.body.as_mut().poll_frame(cx).map(|f| f.map(|r| r.map_err(Into::into))),
+                None => Poll::Pending,
+            }), if has_body => Wake::Other(Event::Frame(f)),
+            _ = async {
+                if let Some(tx) = body_tx {
+                    let _ = tx.reserve().await;
+                }
+            }, if body_blocked => Wake::Other(Event::Capacity),
+            r = tokio::io::AsyncReadExt::read(&mut io, conn.input_buf()), if can_read => Wake::Read(r),
+            _ = &mut sleep, if deadline.is_some() => Wake::Timer,
+            else => Wake::Stuck,
+        };
+        let now = to_machine(tokio::time::Instant::now());
+        match wake {
+            Wake::Shutdown => {
+                closing = true;
+                conn.close();
+            }
+            Wake::Timer => {
+                if conn.handle_timeout(now).is_err() {
+                    ex.body_tx = None;
+                }
+            }
+            Wake::Read(Ok(0)) => {
+                if conn.handle_eof(now).is_err() {
+                    ex.body_tx = None;
+                }
+            }
+            Wake::Read(Ok(n)) => {
+                if let Err(e) = conn.input_filled(now, n) {
+                    tracing::debug!(error = %e, "bad request");
+                    ex.body_tx = None;
+                }
+            }
+            Wake::Read(Err(e)) => {
+                tracing::debug!(error = %e, "read failed");
+                return;
+            }
+            Wake::Other(Event::Capacity) => {}
+            Wake::Other(Event::Response(result)) => {
+                ex.future = None;
+                match result {
+                    Ok(response) => {
+                        ex.span.record("status", response.status().as_u16());
+                        ex.sending = start_response(&mut conn, ex.method, response);
+                    }
+                    Err(e) => {
+                        tracing::error!(parent: &ex.span, error = %e, "service failed");
+                        ex.span.record("status", 500);
+                        let _ = conn.send_response_with_body(500, &[], b"");
+                    }
+                }
+            }
+            Wake::Other(Event::Frame(frame)) => {
+                let Some(sending) = ex.sending.as_mut() else {
+                    continue;
+                };
+                match frame {
+                    None => {
+                        ex.sending = None;
+                        if let Err(e) = conn.finish() {
+                            tracing::debug!(error = %e, "response body ended early");
+                            return;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "response body failed; closing");
+                        let _ = conn::write_output(&mut io, &mut conn).await;
+                        return;
+                    }
+                    Some(Ok(frame)) => match frame.into_data() {
+                        Ok(data) => match offer(&mut conn, data) {
+                            Ok(rest) => sending.pending = rest,
+                            Err(()) => return,
+                        },
+                        Err(frame) => {
+                            ex.sending = None;
+                            let trailers = frame.into_trailers().unwrap_or_default();
+                            let pairs: Vec<(&[u8], &[u8])> = trailers
+                                .iter()
+                                .map(|(n, v)| (n.as_ref(), v.as_bytes()))
+                                .collect();
+                            if conn.send_trailers(&pairs).is_err() && conn.finish().is_err() {
+                                return;
+                            }
+                        }
+                    },
+                }
+            }
+            Wake::Stuck => {
+                tracing::debug!("connection cannot make progress; dropping it");
+                return;
+            }
+        }
+    }
+}
