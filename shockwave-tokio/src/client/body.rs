@@ -199,17 +199,14 @@ impl Body for ResponseBody {
             s.queued -= data.len();
             wake(&mut s.driver_waker);
             drop(s);
-            let hint = &mut self.hint;
             let len = data.len() as u64;
-            let lower = hint.lower().saturating_sub(len);
-            match hint.upper() {
-                Some(upper) => {
-                    let upper = upper.saturating_sub(len);
-                    hint.set_upper(upper);
-                    hint.set_lower(lower.min(upper));
-                }
-                None => hint.set_lower(lower),
+            let mut hint = SizeHint::new();
+            hint.set_lower(self.hint.lower().saturating_sub(len));
+            if let Some(upper) = self.hint.upper() {
+                // Set after the lower bound, which never exceeds it.
+                hint.set_upper(upper.saturating_sub(len).max(hint.lower()));
             }
+            self.hint = hint;
             return Poll::Ready(Some(Ok(Frame::data(data))));
         }
         if let Some(trailers) = s.trailers.take() {
@@ -242,7 +239,7 @@ impl Body for ResponseBody {
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.hint.clone()
+        self.hint
     }
 }
 
