@@ -18,11 +18,9 @@ struct TlsServer {
 
 /// A TLS server on 127.0.0.1 answering every request with its ALPN protocol and SNI name.
 async fn tls_server() -> TlsServer {
-    let certified = rcgen::generate_simple_self_signed(vec![
-        "localhost".to_string(),
-        "127.0.0.1".to_string(),
-    ])
-    .expect("self-signed certificate");
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .expect("self-signed certificate");
     let cert_der = certified.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
         certified.signing_key.serialize_der(),
@@ -106,7 +104,11 @@ async fn https_with_a_trusted_root() {
             "alpn=http/1.1 sni=-"
         );
     }
-    assert_eq!(server.accepted.load(Ordering::SeqCst), 1, "kept alive over TLS");
+    assert_eq!(
+        server.accepted.load(Ordering::SeqCst),
+        1,
+        "kept alive over TLS"
+    );
 
     // By name: SNI carries the host; `localhost` may resolve to ::1 first,
     // where nothing listens, and the next address is tried.
