@@ -305,6 +305,35 @@ fn continue_is_not_sent_when_the_app_answers_first() {
 }
 
 #[test]
+fn a_success_answered_first_still_sends_continue_and_reads_the_body() {
+    let mut c = conn();
+    feed(
+        &mut c,
+        b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
+    );
+    let Some(ServerEvent::RequestReceived(_)) = c.poll_event() else {
+        panic!("no request")
+    };
+    // A streaming handler answers at once and echoes the body as it comes.
+    c.send_response(200, [(b"x", b"y")], BodyFraming::Chunked)
+        .unwrap();
+    assert_eq!(
+        drain_str(&mut c),
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nx: y\r\ntransfer-encoding: chunked\r\n\r\n"
+    );
+    feed(&mut c, b"hello");
+    assert_eq!(events(&mut c), [Ev::Data(b"hello".to_vec()), Ev::Finished]);
+    c.finish().unwrap();
+    drain_str(&mut c);
+    assert!(!c.is_closed(), "the connection stays alive");
+    feed(&mut c, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(matches!(
+        c.poll_event(),
+        Some(ServerEvent::RequestReceived(_))
+    ));
+}
+
+#[test]
 fn continue_is_not_sent_to_http10_or_when_the_body_came_along() {
     let mut c = conn();
     feed(
@@ -522,6 +551,9 @@ fn idle_keep_alive_connection_closes_quietly() {
     assert_eq!(c.poll_timeout(), None, "waiting for the application");
     respond_all(&mut c, &mut Vec::new());
     let _ = drain(&mut c);
+    // The exchange ended in a command: the machine asks for the time at once.
+    assert_eq!(c.poll_timeout(), Some(at(1)));
+    c.handle_timeout(at(1)).unwrap();
     let deadline = c.poll_timeout().unwrap();
     assert_eq!(deadline, at(1) + cfg.keep_alive_timeout);
     c.handle_timeout(at(2)).unwrap();
@@ -553,9 +585,14 @@ fn stalled_body_gets_408() {
     .unwrap();
     assert_eq!(c.poll_timeout(), None, "bytes wait for the application");
     let _ = events(&mut c);
-    assert_eq!(c.poll_timeout(), Some(at(1) + cfg.body_read_timeout));
+    // The application took the bytes at a moment the machine was not told:
+    // it asks for the time at once, and the stall period starts from there.
+    assert_eq!(c.poll_timeout(), Some(at(1)));
+    c.handle_timeout(at(2)).unwrap();
+    assert_eq!(c.poll_timeout(), Some(at(2) + cfg.body_read_timeout));
     c.handle_input(at(5), b"de").unwrap();
     let _ = events(&mut c);
+    c.handle_timeout(at(5)).unwrap();
     let deadline = c.poll_timeout().unwrap();
     assert_eq!(
         deadline,

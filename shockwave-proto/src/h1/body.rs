@@ -169,7 +169,7 @@ impl BodyReader {
                         self.state = Receiving::Finished;
                         break Ok(());
                     }
-                    Ok(Parsed::Partial) if data.len() - raw > max_trailer_size => {
+                    Ok(Parsed::Partial) if data.len() - raw >= max_trailer_size => {
                         break Err(ErrorKind::TrailersTooLarge.into());
                     }
                     Ok(Parsed::Partial) => break Ok(()),

@@ -22,7 +22,12 @@ async fn handle(req: Request<Incoming>, hello: Bytes) -> Result<Response<Full<By
             .header("content-type", "text/plain")
             .body(Full::new(hello)),
         (&Method::POST, "/echo") => {
-            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = req
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             Response::builder()
                 .header("content-type", "application/octet-stream")
                 .body(Full::new(body))
@@ -40,13 +45,21 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--listen" => listen = args.next().and_then(|a| a.parse().ok()).expect("--listen ADDR"),
+            "--listen" => {
+                listen = args
+                    .next()
+                    .and_then(|a| a.parse().ok())
+                    .expect("--listen ADDR")
+            }
             "--body" => hello = Bytes::from(args.next().expect("--body TEXT")),
             other => panic!("unknown argument {other}"),
         }
     }
     // One worker thread, like the reference server under `--threads 1`.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async move {
         let listener = TcpListener::bind(listen).await.expect("bind");
         println!("listening on http://{listen}");

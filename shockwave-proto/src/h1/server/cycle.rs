@@ -27,6 +27,17 @@ impl ServerConn {
         Ok(())
     }
 
+    /// Learns the time; starts a period that began at an unknown moment.
+    pub(super) fn tick(&mut self, now: Instant) {
+        self.now = now;
+        if core::mem::take(&mut self.restart) {
+            self.since = now;
+            if self.head_started.is_some() {
+                self.head_started = Some(now);
+            }
+        }
+    }
+
     pub(super) fn timer(&self) -> Option<Timer> {
         if self.error.is_some() {
             return None;
@@ -86,6 +97,8 @@ impl ServerConn {
         }
         if self.head_started.is_none() {
             self.head_started = Some(self.now);
+            // Called from `poll_event`, `now` may be stale: restart from the next one.
+            self.restart = true;
         }
         // Only a new LF can complete a head that was partial before.
         if let Some(at) = self.partial_at {
@@ -201,7 +214,8 @@ impl ServerConn {
             return;
         }
         self.recv = Recv::Head;
-        self.since = self.now;
+        // The exchange ended in a command: the idle period starts at the next `now`.
+        self.restart = true;
         self.head_started = None;
         self.partial_at = None;
     }

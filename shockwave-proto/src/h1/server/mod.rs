@@ -183,6 +183,10 @@ pub struct ServerConn {
     now: Instant,
     /// When the idle period or the current head began.
     since: Instant,
+    /// A timer period began at a moment the machine was not told (a command, or
+    /// the application taking body bytes): `poll_timeout` answers the last known
+    /// `now`, and the next `now` the driver gives starts the period.
+    restart: bool,
     head_started: Option<Instant>,
     /// The first request gets `header_read_timeout` from the connection's start.
     served_any: bool,
@@ -217,6 +221,7 @@ impl ServerConn {
             error: None,
             now,
             since: now,
+            restart: false,
             head_started: None,
             served_any: false,
             config,
@@ -234,7 +239,7 @@ impl ServerConn {
         if !self.accepts_input() {
             return Ok(0);
         }
-        self.now = now;
+        self.tick(now);
         let mut taken = 0;
         while taken < bytes.len() {
             let spare = self.input_buf();
@@ -273,7 +278,7 @@ impl ServerConn {
         if let Some(e) = self.error {
             return Err(e);
         }
-        self.now = now;
+        self.tick(now);
         self.read.filled(n);
         self.on_bytes(now)
     }
@@ -283,7 +288,7 @@ impl ServerConn {
         if let Some(e) = self.error {
             return Err(e);
         }
-        self.now = now;
+        self.tick(now);
         self.peer_eof = true;
         self.take_back_lent();
         // A complete head may wait unparsed behind the exchange that just ended.
@@ -406,7 +411,7 @@ impl ServerConn {
                 self.read.consume(n);
                 self.body.take_ready(n);
                 // The stall timer measures the peer, not how long the application took.
-                self.since = self.now;
+                self.restart = true;
             }
             Lent::Trailers(_) => {
                 let len = self.body.take_trailers();
@@ -430,9 +435,11 @@ impl ServerConn {
 
     /// The next deadline, if a timer runs.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timer().map(|t| match t {
+        let at = self.timer().map(|t| match t {
             Timer::Idle(at) | Timer::Head(at) | Timer::Body(at) => at,
-        })
+        })?;
+        // A period that began at an unknown moment: wake at once to learn it.
+        Some(if self.restart { self.now } else { at })
     }
 
     /// Acts on a passed deadline: an idle connection closes quietly, a slow head
@@ -441,7 +448,7 @@ impl ServerConn {
         if let Some(e) = self.error {
             return Err(e);
         }
-        self.now = now;
+        self.tick(now);
         match self.timer() {
             Some(Timer::Idle(at)) if now >= at => {
                 self.close_now();

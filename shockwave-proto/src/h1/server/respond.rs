@@ -104,12 +104,19 @@ impl ServerConn {
             (Some(wire), writer)
         };
 
-        // Will the connection outlive this exchange?
-        let abandoned_body =
-            ex.info.expect_continue && !ex.continue_sent && !self.body.is_received();
+        // A client waiting for 100-continue (RFC 9110 section 10.1.1): a success
+        // answered before the body was asked for still wants the body, so the 100
+        // goes out first; any other final status refuses the body, and since the
+        // client may send it anyway, the connection closes after this response.
+        let body_pending = ex.info.expect_continue && !ex.continue_sent && !self.body.is_received();
+        let send_continue = body_pending && (200..300).contains(&status) && !upgrade;
+        let abandoned_body = body_pending && !send_continue;
         let date = &self.date;
         let v = self.write.vec();
         let mark = v.len();
+        if send_continue {
+            v.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+        }
         let result = write_status_line(v, Version::Http11, status, None)
             .and_then(|()| write_app_fields(v, fields));
         let app = match result {
@@ -140,6 +147,9 @@ impl ServerConn {
         v.extend_from_slice(b"\r\n");
 
         self.keep_alive = keep_alive;
+        if send_continue && let Some(ex) = self.exchange.as_mut() {
+            ex.continue_sent = true;
+        }
         if upgrade {
             self.send = Send::Done;
             self.recv = Recv::Upgraded;
