@@ -31,7 +31,7 @@
 
 mod conn;
 pub mod native;
-mod reference;
+pub mod reference;
 pub mod service;
 mod tls;
 mod upgrade;
