@@ -146,6 +146,10 @@ pub struct ClientConn {
     /// A period began at a moment the machine was not told (a command, or the
     /// application taking body bytes): the next `now` it learns starts it.
     restart: bool,
+    /// The room `input_buf` offered last, and whether the read filled it: a body
+    /// streaming in full reads earns a bigger buffer (up to its limit).
+    offered: usize,
+    grow: bool,
 }
 
 impl ClientConn {
@@ -178,6 +182,8 @@ impl ClientConn {
             now,
             since: now,
             restart: false,
+            offered: 0,
+            grow: false,
             config,
         }
     }
@@ -375,7 +381,17 @@ impl ClientConn {
                 .min(self.read.limit());
             self.read.reserve_total(want);
         }
-        self.read.spare()
+        if core::mem::take(&mut self.grow) && self.read.capacity() < self.read.limit() {
+            let want = self
+                .read
+                .capacity()
+                .saturating_mul(2)
+                .min(self.read.limit());
+            self.read.reserve_total(want);
+        }
+        let spare = self.read.spare();
+        self.offered = spare.len();
+        spare
     }
 
     /// Records that `n` bytes were read into [`ClientConn::input_buf`].
@@ -384,6 +400,7 @@ impl ClientConn {
             return Err(e);
         }
         self.tick(now);
+        self.grow = n > 0 && n == self.offered;
         self.read.filled(n);
         let result = self.progress();
         // Body bytes are progress for the stall timer; a trickling head is not.

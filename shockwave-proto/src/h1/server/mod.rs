@@ -187,6 +187,10 @@ pub struct ServerConn {
     /// the application taking body bytes): `poll_timeout` answers the last known
     /// `now`, and the next `now` the driver gives starts the period.
     restart: bool,
+    /// The room `input_buf` offered last, and whether the read filled it: a body
+    /// streaming in full reads earns a bigger buffer (up to its limit).
+    offered: usize,
+    grow: bool,
     head_started: Option<Instant>,
     /// The first request gets `header_read_timeout` from the connection's start.
     served_any: bool,
@@ -222,6 +226,8 @@ impl ServerConn {
             now,
             since: now,
             restart: false,
+            offered: 0,
+            grow: false,
             head_started: None,
             served_any: false,
             config,
@@ -248,6 +254,7 @@ impl ServerConn {
             }
             let n = spare.len().min(bytes.len() - taken);
             spare[..n].copy_from_slice(&bytes[taken..taken + n]);
+            self.grow = n > 0 && n == self.offered;
             self.read.filled(n);
             taken += n;
             self.on_bytes(now)?;
@@ -270,7 +277,17 @@ impl ServerConn {
             let want = self.read.capacity().saturating_mul(2);
             self.read.reserve_total(want.min(self.read.limit()));
         }
-        self.read.spare()
+        if core::mem::take(&mut self.grow) && self.read.capacity() < self.read.limit() {
+            let want = self
+                .read
+                .capacity()
+                .saturating_mul(2)
+                .min(self.read.limit());
+            self.read.reserve_total(want);
+        }
+        let spare = self.read.spare();
+        self.offered = spare.len();
+        spare
     }
 
     /// Records that `n` bytes were read into [`ServerConn::input_buf`].
