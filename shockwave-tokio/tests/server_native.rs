@@ -105,7 +105,8 @@ async fn get_and_keep_alive() {
     }
     c.send(b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert_eq!(c.response().await.status, 404);
-    c.send(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    c.send(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await;
     let r = c.response().await;
     assert_eq!(r.header("connection"), Some("close"));
     assert!(c.closed_within(Duration::from_secs(2)).await);

@@ -7,7 +7,8 @@
 //! read buffer fills and the socket is no longer read (backpressure down to TCP).
 //! The response body is streamed with `send_data`: `content-length` from
 //! `size_hint().exact()` (or the response's own `content-length`), otherwise
-//! chunked, with trailers via `send_trailers`.
+//! chunked, with trailers via `send_trailers` (trailers need chunked framing:
+//! with a `content-length` they are dropped).
 
 use std::error::Error as StdError;
 use std::fmt;

@@ -178,7 +178,8 @@ impl<S: AsyncRead + Unpin> Client<S> {
                             break;
                         }
                         let (n, v) = l.split_once(':').unwrap();
-                        resp.headers.push((n.trim().to_string(), v.trim().to_string()));
+                        resp.headers
+                            .push((n.trim().to_string(), v.trim().to_string()));
                     }
                     break;
                 }
