@@ -3,22 +3,27 @@
 # here is a green CI run.
 #
 #   ./scripts/test.sh           everything: fmt, clippy, no_std build, tests,
-#                               docs, miri on the scalar paths
+#                               docs, miri on the scalar paths, the aarch64
+#                               NEON kernel under qemu
 #   ./scripts/test.sh --quick   the same without miri and without installing
-#                               the no_std target (for the edit-test loop)
+#                               targets or packages (for the edit-test loop)
 #
 # Needs rustup with a stable toolchain (rustfmt, clippy); uses cargo-nextest
-# when installed (else `cargo test`) and a nightly toolchain for miri (skipped
-# with a warning when it cannot be installed). Stops at the first failing step.
+# when installed (else `cargo test`), a nightly toolchain for miri, and
+# qemu-user plus an aarch64 cross linker (apt-get) for the NEON step; the last
+# two are skipped with a warning when they cannot be installed. Stops at the
+# first failing step.
 # All builds share one target directory: $CARGO_TARGET_DIR, default ./target.
 set -euo pipefail
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 
 QUICK=0
+KEEP_GOING=0
 for arg in "$@"; do
     case "$arg" in
         --quick) QUICK=1 ;;
+        --keep-going) KEEP_GOING=1 ;;
         -h | --help) usage; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; usage >&2; exit 2 ;;
     esac
@@ -48,10 +53,20 @@ MIRI_SKIP=(
     simd::tests::kernels_agree_with_model
 )
 MIRI_TIMEOUT=900
+# The NEON kernel (simd/neon.rs) runs under qemu-aarch64: the kernel tests and
+# the parser tests, which compare every kernel. Built at opt-level 1: the
+# planted-byte test alone takes minutes unoptimised under emulation.
+AARCH64_TARGET=aarch64-unknown-linux-gnu
+AARCH64_LINKER=aarch64-linux-gnu-gcc
+AARCH64_SYSROOT=/usr/aarch64-linux-gnu
+AARCH64_PACKAGES=(qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+AARCH64_FILTERS=(simd:: h1::parse::)
+AARCH64_PROPTEST_CASES=32
+AARCH64_TIMEOUT=300
 
 STEP_NAMES=()
 STEP_TIMES=()
-WARNINGS=()
+FAILED=()
 CURRENT=""
 STARTED=$(date +%s)
 LOG_DIR=$(mktemp -d)
@@ -63,17 +78,35 @@ step() {
     printf '\n==> [%s] %s\n' "$(date +%H:%M:%S)" "$CURRENT"
 }
 
-# Stops the clock of the current step.
-done_step() {
+# Runs one step: `run_step NAME FUNCTION`. The function runs in a subshell
+# with errexit, so its first failing command fails the step.
+run_step() {
+    step "$1"
+    set +e
+    (
+        set -euo pipefail
+        "$2"
+    )
+    local rc=$?
+    set -e
     local took=$(($(date +%s) - STEP_START))
     STEP_NAMES+=("$CURRENT")
-    STEP_TIMES+=("$took")
-    printf '<== %s: ok (%ss)\n' "$CURRENT" "$took"
+    if [ "$rc" = 0 ]; then
+        STEP_TIMES+=("${took}s")
+        printf '<== %s: ok (%ss)\n' "$CURRENT" "$took"
+    else
+        STEP_TIMES+=("FAILED (exit $rc) after ${took}s")
+        FAILED+=("$CURRENT")
+        printf '<== %s: FAILED (exit %s, %ss)\n' "$CURRENT" "$rc" "$took" >&2
+    fi
     CURRENT=""
+    if [ "$rc" != 0 ] && [ "$KEEP_GOING" = 0 ]; then
+        exit "$rc"
+    fi
 }
 
 warn() {
-    WARNINGS+=("$1")
+    echo "$1" >>"$LOG_DIR/warnings"
     printf 'WARNING: %s\n' "$1" >&2
 }
 
@@ -83,24 +116,23 @@ summary() {
     echo "==> summary (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
     local i
     for i in "${!STEP_NAMES[@]}"; do
-        printf '    %-58s %5ss\n' "${STEP_NAMES[$i]}" "${STEP_TIMES[$i]}"
+        printf '    %-60s %s\n' "${STEP_NAMES[$i]}" "${STEP_TIMES[$i]}"
     done
-    if [ -n "$CURRENT" ]; then
-        printf '    %-58s FAILED after %ss\n' "$CURRENT" "$(($(date +%s) - STEP_START))"
+    if [ -s "$LOG_DIR/warnings" ]; then
+        sed 's/^/    warning: /' "$LOG_DIR/warnings"
     fi
-    for w in "${WARNINGS[@]+"${WARNINGS[@]}"}"; do
-        printf '    warning: %s\n' "$w"
-    done
     printf '    total: %ss\n' "$(($(date +%s) - STARTED))"
-    # The test runners' closing lines, repeated last so they are the last word.
+    # The main test run's closing line, repeated so it is the last word.
     if [ -s "$LOG_DIR/tests.log" ]; then
         echo
         grep -E '^ *Summary \[|^test result:' "$LOG_DIR/tests.log" | tail -n 1 || true
-        [ -s "$LOG_DIR/doctests.log" ] && grep -E '^test result:' "$LOG_DIR/doctests.log" | tail -n 1 || true
     fi
     rm -rf "$LOG_DIR"
-    if [ "$status" -ne 0 ]; then
-        echo "FAILED: ${CURRENT:-setup}" >&2
+    if [ "${#FAILED[@]}" -gt 0 ]; then
+        printf 'FAILED: %s\n' "${FAILED[@]}" >&2
+        [ "$status" -ne 0 ] || status=1
+    elif [ "$status" -ne 0 ]; then
+        echo "FAILED: setup" >&2
     fi
     exit "$status"
 }
@@ -108,91 +140,150 @@ trap summary EXIT
 
 have_toolchain() { rustup toolchain list 2>/dev/null | grep -q "^$1"; }
 
-# ---------------------------------------------------------------------------
-step "toolchain: rustfmt and clippy"
-rustup component add rustfmt clippy >/dev/null 2>&1 || warn "rustup could not add rustfmt/clippy (using what is installed)"
-cargo --version
-rustc --version
-done_step
+have_aarch64_tools() {
+    command -v qemu-aarch64 >/dev/null 2>&1 && command -v "$AARCH64_LINKER" >/dev/null 2>&1 \
+        && [ -d "$AARCH64_SYSROOT/lib" ]
+}
 
-# ---------------------------------------------------------------------------
-step "1. format: cargo fmt --all -- --check"
-cargo fmt --all -- --check
-done_step
+# Installs qemu-user and the cross toolchain with apt-get (as root or through
+# sudo). Never fails the run: returns non-zero when it could not.
+install_aarch64_tools() {
+    command -v apt-get >/dev/null 2>&1 || return 1
+    local sudo=()
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null || return 1
+        sudo=(sudo -n)
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${AARCH64_PACKAGES[@]}" >/dev/null || return 1
+}
 
-# ---------------------------------------------------------------------------
-step "2. lint: cargo clippy --workspace --all-targets --all-features -- -D warnings"
-cargo clippy --workspace --all-targets --all-features -- -D warnings
-done_step
+# Runs the kernel and parser lib tests for aarch64 under qemu-aarch64, so the
+# NEON kernel is tested on every run although CI runs on x86_64. Skipped with a
+# warning when the tools are missing and cannot be installed; a test failure
+# fails the run, running past the timeout only warns (emulation speed varies).
+aarch64_neon_tests() {
+    step "7. aarch64: the NEON kernel and the parser under qemu-aarch64 (${AARCH64_FILTERS[*]})"
+    if ! have_aarch64_tools; then
+        if [ "$QUICK" = 1 ]; then
+            warn "qemu-aarch64 or $AARCH64_LINKER missing (--quick installs nothing): NEON kernel not tested"
+            done_step
+            return
+        fi
+        echo "installing ${AARCH64_PACKAGES[*]} with apt-get"
+        if ! install_aarch64_tools || ! have_aarch64_tools; then
+            warn "could not install ${AARCH64_PACKAGES[*]}: NEON kernel not tested"
+            done_step
+            return
+        fi
+    fi
+    if ! rustup target list --installed 2>/dev/null | grep -qx "$AARCH64_TARGET"; then
+        if [ "$QUICK" = 1 ] || ! rustup target add "$AARCH64_TARGET"; then
+            warn "target $AARCH64_TARGET not installed: NEON kernel not tested"
+            done_step
+            return
+        fi
+    fi
+    local rc=0
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER="$AARCH64_LINKER" \
+        CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L $AARCH64_SYSROOT" \
+        CARGO_PROFILE_DEV_OPT_LEVEL=1 PROPTEST_CASES=$AARCH64_PROPTEST_CASES \
+        timeout "$AARCH64_TIMEOUT" \
+        cargo test -p shockwave-proto --lib --target "$AARCH64_TARGET" -- "${AARCH64_FILTERS[@]}" \
+        || rc=$?
+    if [ "$rc" = 124 ]; then
+        warn "aarch64 tests ran past ${AARCH64_TIMEOUT}s under qemu: stopped, not failed"
+    elif [ "$rc" != 0 ]; then
+        exit "$rc"
+    fi
+    done_step
+}
 
-# ---------------------------------------------------------------------------
-step "3. no_std: shockwave-proto without default features"
-have_target=0
-if rustup target list --installed 2>/dev/null | grep -qx "$NO_STD_TARGET"; then
-    have_target=1
-elif [ "$QUICK" = 0 ]; then
-    if rustup target add "$NO_STD_TARGET"; then
+step_toolchain() {
+    rustup component add rustfmt clippy >/dev/null 2>&1 || warn "rustup could not add rustfmt/clippy (using what is installed)"
+    cargo --version
+    rustc --version
+}
+
+step_fmt() {
+    cargo fmt --all -- --check
+}
+
+step_clippy() {
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
+}
+
+step_no_std() {
+    local have_target=0
+    if rustup target list --installed 2>/dev/null | grep -qx "$NO_STD_TARGET"; then
+        have_target=1
+    elif [ "$QUICK" = 0 ] && rustup target add "$NO_STD_TARGET"; then
         have_target=1
     fi
-fi
-if [ "$have_target" = 1 ]; then
-    echo "building for $NO_STD_TARGET (no std library exists there, so a std import fails the build)"
-    cargo build -p shockwave-proto --no-default-features --target "$NO_STD_TARGET"
-else
-    warn "target $NO_STD_TARGET not installed: built shockwave-proto --no-default-features for the host only, which does not prove no_std"
-    cargo build -p shockwave-proto --no-default-features
-fi
-done_step
+    if [ "$have_target" = 1 ]; then
+        echo "building for $NO_STD_TARGET (no std library exists there, so a std import fails the build)"
+        cargo build -p shockwave-proto --no-default-features --target "$NO_STD_TARGET"
+    else
+        warn "target $NO_STD_TARGET not installed: built shockwave-proto --no-default-features for the host only, which does not prove no_std"
+        cargo build -p shockwave-proto --no-default-features
+    fi
+}
 
-# ---------------------------------------------------------------------------
 # The fuzz crate's integration test (fuzz/tests/corpus.rs) replays every stored
 # corpus through its fuzz target here, on stable.
-if command -v cargo-nextest >/dev/null 2>&1; then
-    step "4. tests: cargo nextest run --workspace --all-features (with the fuzz corpora)"
-    cargo nextest run --workspace --all-features --no-fail-fast 2>&1 | tee "$LOG_DIR/tests.log"
-else
-    warn "cargo-nextest not installed: ran cargo test instead"
-    step "4. tests: cargo test --workspace --all-features (with the fuzz corpora)"
-    cargo test --workspace --all-features --no-fail-fast --lib --bins --tests 2>&1 | tee "$LOG_DIR/tests.log"
-fi
-done_step
+step_tests() {
+    if command -v cargo-nextest >/dev/null 2>&1; then
+        cargo nextest run --workspace --all-features --no-fail-fast 2>&1 | tee "$LOG_DIR/tests.log"
+    else
+        warn "cargo-nextest not installed: ran cargo test instead"
+        cargo test --workspace --all-features --no-fail-fast --lib --bins --tests 2>&1 | tee "$LOG_DIR/tests.log"
+    fi
+}
 
-step "4b. doctests: cargo test --workspace --doc --all-features"
-cargo test --workspace --doc --all-features 2>&1 | tee "$LOG_DIR/doctests.log"
-done_step
+step_doctests() {
+    cargo test --workspace --doc --all-features 2>&1 | tee "$LOG_DIR/doctests.log"
+}
 
-# ---------------------------------------------------------------------------
-step "5. docs: RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --all-features"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
-done_step
+step_docs() {
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
+}
 
-# ---------------------------------------------------------------------------
+step_miri() {
+    if ! have_toolchain nightly; then
+        warn "no nightly toolchain: miri skipped"
+        return 0
+    elif ! rustup component add miri rust-src --toolchain nightly; then
+        warn "could not install miri on nightly: miri skipped"
+        return 0
+    elif ! cargo +nightly miri setup; then
+        warn "cargo miri setup failed (sysroot build): miri skipped"
+        return 0
+    fi
+    # A test failure here fails the run; so does running past the timeout,
+    # which means the subset has grown too slow for miri. Isolation is off
+    # because proptest reads the working directory for its regression files.
+    local skips=() t
+    for t in "${MIRI_SKIP[@]}"; do skips+=(--skip "$t"); done
+    local rc=0
+    MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}" PROPTEST_CASES=$MIRI_PROPTEST_CASES \
+        timeout "$MIRI_TIMEOUT" \
+        cargo +nightly miri test -p shockwave-proto --lib -- "${MIRI_FILTERS[@]}" "${skips[@]}" \
+        || rc=$?
+    [ "$rc" != 124 ] || echo "miri ran past ${MIRI_TIMEOUT}s" >&2
+    return "$rc"
+}
+
+run_step "toolchain: rustfmt and clippy" step_toolchain
+run_step "1. format: cargo fmt --all -- --check" step_fmt
+run_step "2. lint: cargo clippy --workspace --all-targets --all-features -- -D warnings" step_clippy
+run_step "3. no_std: cargo build -p shockwave-proto --no-default-features --target $NO_STD_TARGET" step_no_std
+run_step "4. tests: cargo nextest run --workspace --all-features (with the fuzz corpora)" step_tests
+run_step "4b. doctests: cargo test --workspace --doc --all-features" step_doctests
+run_step "5. docs: RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --all-features" step_docs
 if [ "$QUICK" = 1 ]; then
     echo
     echo "(--quick: miri skipped)"
 else
-    step "6. miri: the scalar kernels, parsers and codecs (${MIRI_FILTERS[*]})"
-    miri_ok=1
-    if ! have_toolchain nightly; then
-        warn "no nightly toolchain: miri skipped"
-        miri_ok=0
-    elif ! rustup component add miri rust-src --toolchain nightly; then
-        warn "could not install miri on nightly: miri skipped"
-        miri_ok=0
-    elif ! cargo +nightly miri setup; then
-        warn "cargo miri setup failed (sysroot build): miri skipped"
-        miri_ok=0
-    fi
-    if [ "$miri_ok" = 1 ]; then
-        # A test failure here fails the run; so does running past the timeout,
-        # which means the subset has grown too slow for miri.
-        # Isolation off: proptest reads the working directory for its regression files.
-        skips=()
-        for t in "${MIRI_SKIP[@]}"; do skips+=(--skip "$t"); done
-        MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}" PROPTEST_CASES=$MIRI_PROPTEST_CASES \
-            timeout "$MIRI_TIMEOUT" \
-            cargo +nightly miri test -p shockwave-proto --lib -- "${MIRI_FILTERS[@]}" "${skips[@]}" \
-            || { rc=$?; [ "$rc" = 124 ] && echo "miri ran past ${MIRI_TIMEOUT}s" >&2; exit "$rc"; }
-    fi
-    done_step
+    run_step "6. miri: the scalar kernels, parsers and codecs (${MIRI_FILTERS[*]})" step_miri
 fi
