@@ -19,6 +19,10 @@ pub struct ReadBuf {
     start: usize,
     end: usize,
     max: usize,
+    /// The room the last `spare_for_read` offered, and whether the read filled
+    /// it: data streaming in full reads earns a bigger buffer.
+    offered: usize,
+    grow: bool,
 }
 
 impl ReadBuf {
@@ -31,6 +35,8 @@ impl ReadBuf {
             start: 0,
             end: 0,
             max,
+            offered: 0,
+            grow: false,
         }
     }
 
@@ -79,9 +85,28 @@ impl ReadBuf {
         &mut self.buf[self.end..]
     }
 
+    /// Room for the next socket read. The buffer doubles (up to its limit) when
+    /// it is full and `stuck` (the bytes it holds cannot be delivered until more
+    /// arrive: an unfinished head), or when the last read filled all the room
+    /// offered and the reader kept up (a stream arriving faster than the buffer
+    /// size per read). A reader that falls behind gets no more room: backpressure.
+    pub fn spare_for_read(&mut self, stuck: bool) -> &mut [u8] {
+        let full = self.spare().is_empty();
+        let streaming = core::mem::take(&mut self.grow) && self.is_empty();
+        if ((full && stuck) || streaming) && self.buf.len() < self.max {
+            let want = self.buf.len().saturating_mul(2).min(self.max);
+            self.reserve_total(want.max(self.len()));
+        }
+        let spare = self.spare();
+        let offered = spare.len();
+        self.offered = offered;
+        &mut self.buf[self.end..]
+    }
+
     /// Records that the driver wrote `n` bytes into [`ReadBuf::spare`].
     #[inline]
     pub fn filled(&mut self, n: usize) {
+        self.grow = n > 0 && n == self.offered;
         self.end = (self.end + n).min(self.buf.len());
     }
 
@@ -235,6 +260,29 @@ mod tests {
         assert_eq!(b.data(), b"cf");
         b.consume(2);
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn full_reads_grow_only_while_the_reader_keeps_up() {
+        let mut b = ReadBuf::new(4, 16);
+        let n = b.spare_for_read(false).len();
+        b.filled(n); // a full read, not consumed yet: no growth
+        assert!(b.spare_for_read(false).is_empty());
+        b.consume(4);
+        assert_eq!(b.spare_for_read(false).len(), 4, "the flag was spent");
+        b.filled(4);
+        b.consume(4);
+        assert_eq!(b.spare_for_read(false).len(), 8, "kept up: doubled");
+        b.filled(3); // a short read: no growth
+        b.consume(3);
+        assert_eq!(b.spare_for_read(false).len(), 8);
+        b.filled(8);
+        assert_eq!(
+            b.spare_for_read(true).len(),
+            8,
+            "stuck and full: doubled to the limit"
+        );
+        assert!(b.spare_for_read(true).len() == 8 && b.capacity() == 16);
     }
 
     #[test]

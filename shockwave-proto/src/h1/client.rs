@@ -146,10 +146,6 @@ pub struct ClientConn {
     /// A period began at a moment the machine was not told (a command, or the
     /// application taking body bytes): the next `now` it learns starts it.
     restart: bool,
-    /// The room `input_buf` offered last, and whether the read filled it: a body
-    /// streaming in full reads earns a bigger buffer (up to its limit).
-    offered: usize,
-    grow: bool,
 }
 
 impl ClientConn {
@@ -182,8 +178,6 @@ impl ClientConn {
             now,
             since: now,
             restart: false,
-            offered: 0,
-            grow: false,
             config,
         }
     }
@@ -373,25 +367,7 @@ impl ClientConn {
             Recv::Head => true,
             _ => self.body.ready() == 0 && self.body.trailers().is_none(),
         };
-        if self.read.spare().is_empty() && stuck {
-            let want = self
-                .read
-                .capacity()
-                .saturating_mul(2)
-                .min(self.read.limit());
-            self.read.reserve_total(want);
-        }
-        if core::mem::take(&mut self.grow) && self.read.capacity() < self.read.limit() {
-            let want = self
-                .read
-                .capacity()
-                .saturating_mul(2)
-                .min(self.read.limit());
-            self.read.reserve_total(want);
-        }
-        let spare = self.read.spare();
-        self.offered = spare.len();
-        spare
+        self.read.spare_for_read(stuck)
     }
 
     /// Records that `n` bytes were read into [`ClientConn::input_buf`].
@@ -400,7 +376,6 @@ impl ClientConn {
             return Err(e);
         }
         self.tick(now);
-        self.grow = n > 0 && n == self.offered;
         self.read.filled(n);
         let result = self.progress();
         // Body bytes are progress for the stall timer; a trickling head is not.

@@ -187,10 +187,6 @@ pub struct ServerConn {
     /// the application taking body bytes): `poll_timeout` answers the last known
     /// `now`, and the next `now` the driver gives starts the period.
     restart: bool,
-    /// The room `input_buf` offered last, and whether the read filled it: a body
-    /// streaming in full reads earns a bigger buffer (up to its limit).
-    offered: usize,
-    grow: bool,
     head_started: Option<Instant>,
     /// The first request gets `header_read_timeout` from the connection's start.
     served_any: bool,
@@ -226,8 +222,6 @@ impl ServerConn {
             now,
             since: now,
             restart: false,
-            offered: 0,
-            grow: false,
             head_started: None,
             served_any: false,
             config,
@@ -254,7 +248,6 @@ impl ServerConn {
             }
             let n = spare.len().min(bytes.len() - taken);
             spare[..n].copy_from_slice(&bytes[taken..taken + n]);
-            self.grow = n > 0 && n == self.offered;
             self.read.filled(n);
             taken += n;
             self.on_bytes(now)?;
@@ -271,23 +264,10 @@ impl ServerConn {
         // The last event's borrow ended with this call: take its bytes back now,
         // so new input never lands behind a head or data still counted as lent.
         self.take_back_lent();
-        // Grow only when the bytes held are an unfinished head or framing that
-        // cannot be delivered yet; body bytes wait for the application instead.
-        if self.read.spare().is_empty() && self.nothing_deliverable() {
-            let want = self.read.capacity().saturating_mul(2);
-            self.read.reserve_total(want.min(self.read.limit()));
-        }
-        if core::mem::take(&mut self.grow) && self.read.capacity() < self.read.limit() {
-            let want = self
-                .read
-                .capacity()
-                .saturating_mul(2)
-                .min(self.read.limit());
-            self.read.reserve_total(want);
-        }
-        let spare = self.read.spare();
-        self.offered = spare.len();
-        spare
+        // Body bytes wait for the application; only an unfinished head or framing
+        // that cannot be delivered yet makes a full buffer grow.
+        let stuck = self.nothing_deliverable();
+        self.read.spare_for_read(stuck)
     }
 
     /// Records that `n` bytes were read into [`ServerConn::input_buf`].
