@@ -11,11 +11,14 @@
 //! | [`Scalar`] | everywhere, and always under Miri | 8 bytes (SWAR on `u64`) |
 //! | `Sse2` | x86_64 (SSE2 is part of the baseline) | 16 bytes |
 //! | `Avx2` | x86_64 with AVX2, detected at run time (feature `std`) or enabled at compile time | 32 bytes |
+//! | `Neon` | aarch64 (NEON is part of the baseline) | 16 bytes |
 //!
 //! The parser is written once, generic over the kernel, and [`dispatch`] runs
 //! it monomorphised for the best kernel, so the choice costs one cached load per
 //! parse, not one indirect call per scan.
 
+#[cfg(all(target_arch = "aarch64", not(miri)))]
+mod neon;
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 mod x86;
 
@@ -61,6 +64,30 @@ const fn classes() -> [u8; 256] {
 /// The class bits of every byte.
 pub(crate) static CLASS: [u8; 256] = classes();
 
+/// The nibble tables of the vector `tchar` classifiers: byte `b` is a tchar iff
+/// `LO[b & 15] & HI[b >> 4] != 0`. Bit `h` of `LO[l]` says whether byte
+/// `h * 16 + l` is a tchar; `HI[h]` is `1 << h` for ASCII rows, 0 above.
+#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+const fn nibble_tables() -> ([u8; 16], [u8; 16]) {
+    let mut lo = [0u8; 16];
+    let mut hi = [0u8; 16];
+    let mut h = 0;
+    while h < 8 {
+        hi[h] = 1 << h;
+        let mut l = 0;
+        while l < 16 {
+            if CLASS[h * 16 + l] & TCHAR != 0 {
+                lo[l] |= 1 << h;
+            }
+            l += 1;
+        }
+        h += 1;
+    }
+    (lo, hi)
+}
+#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+const NIBBLES: ([u8; 16], [u8; 16]) = nibble_tables();
+
 /// The first index `>= pos` whose byte lacks `class`, or `buf.len()`; byte by byte.
 #[inline(always)]
 pub(crate) fn scan_bytes(buf: &[u8], pos: usize, class: u8) -> usize {
@@ -104,7 +131,11 @@ pub(crate) fn dispatch<J: Job>(job: J) -> J::Output {
     {
         x86::dispatch(job)
     }
-    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    #[cfg(all(target_arch = "aarch64", not(miri)))]
+    {
+        job.run(neon::Neon)
+    }
+    #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
     {
         job.run(Scalar)
     }

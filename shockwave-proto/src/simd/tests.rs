@@ -62,6 +62,8 @@ fn check_all_at(buf: &[u8], at: &[usize]) {
             check(k, buf, at);
         }
     }
+    #[cfg(all(target_arch = "aarch64", not(miri)))]
+    check(neon::Neon, buf, at);
 }
 
 #[test]

@@ -7,29 +7,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{Job, Kernel, Scalar, TARGET, TCHAR, VALUE, scan_bytes};
-
-/// The nibble tables of the `tchar` classifier: byte `b` is a tchar iff
-/// `LO[b & 15] & HI[b >> 4] != 0`. Bit `h` of `LO[l]` says whether byte
-/// `h * 16 + l` is a tchar; `HI[h]` is `1 << h` for ASCII rows, 0 above.
-const fn nibble_tables() -> ([u8; 16], [u8; 16]) {
-    let mut lo = [0u8; 16];
-    let mut hi = [0u8; 16];
-    let mut h = 0;
-    while h < 8 {
-        hi[h] = 1 << h;
-        let mut l = 0;
-        while l < 16 {
-            if super::CLASS[h * 16 + l] & TCHAR != 0 {
-                lo[l] |= 1 << h;
-            }
-            l += 1;
-        }
-        h += 1;
-    }
-    (lo, hi)
-}
-const NIBBLES: ([u8; 16], [u8; 16]) = nibble_tables();
+use super::{Job, Kernel, NIBBLES, Scalar, TARGET, TCHAR, VALUE, scan_bytes};
 
 /// 0: not probed yet; 1: no AVX2; 2: AVX2.
 #[cfg(all(feature = "std", not(target_feature = "avx2")))]
