@@ -5,7 +5,7 @@
 //! - [`framing`]: what the fields mean for the body and the connection
 //!   (Content-Length, Transfer-Encoding, Host, Connection, Expect, Upgrade).
 //! - [`chunked`]: the chunked transfer coding, decoder and encoder.
-//! - [`write`]: the head writer, refusing header injection; [`date`]: the cached `Date`.
+//! - [`write`](mod@write): the head writer, refusing header injection; [`date`]: the cached `Date`.
 //! - [`server`] and [`client`]: the connection machines.
 //! - [`config`]: every limit, with its default, in one table.
 
