@@ -316,10 +316,11 @@ pub fn chunked_body(data: &[u8]) {
 /// Target `server_conn`: the [`ServerConn`](shockwave_proto::h1::server::ServerConn) machine driven by a command
 /// script and a peer byte stream taken from the input.
 ///
-/// The first byte is the script length `L`; the next `L` bytes are the
-/// commands ([`server::Op`]), the rest is what the peer sends. When the
-/// script runs out, a well-behaved application takes over (answers each
-/// request, writes everything out) until the stream is used up.
+/// Byte 0 picks the configuration (bit 0: tiny limits), byte 1 is the script
+/// length `L`, the next `L` bytes are the commands (one byte each, listed in
+/// `src/server.rs`), and the rest is what the peer sends. When the script runs
+/// out, a well-behaved application takes over (answers each request, writes
+/// everything out) until the stream is used up.
 pub fn server_conn(data: &[u8]) {
     server::run(data);
 }
