@@ -92,3 +92,54 @@ pub(crate) enum Wake<T = ()> {
     /// Nothing can wake the connection any more.
     Stuck,
 }
+
+/// Points the connection's timer at the machine's next deadline; returns
+/// whether there is one.
+pub(crate) fn arm_timer(conn: &ServerConn, sleep: std::pin::Pin<&mut tokio::time::Sleep>) -> bool {
+    let Some(deadline) = conn.poll_timeout().map(crate::time::to_tokio) else {
+        return false;
+    };
+    if sleep.deadline() != deadline {
+        sleep.reset(deadline);
+    }
+    true
+}
+
+/// Feeds the machine what woke the driver. `Err` ends the connection (the
+/// socket failed, or nothing can wake it any more); `Ok(Some)` is the
+/// driver's own source, for the driver to handle.
+pub(crate) fn apply<T>(
+    conn: &mut ServerConn,
+    wake: Wake<T>,
+    closing: &mut bool,
+) -> Result<Option<T>, ()> {
+    let now = crate::time::to_machine(Instant::now());
+    match wake {
+        Wake::Shutdown => {
+            *closing = true;
+            conn.close();
+        }
+        Wake::Timer => {
+            let _ = conn.handle_timeout(now);
+        }
+        Wake::Read(Ok(0)) => {
+            let _ = conn.handle_eof(now);
+        }
+        Wake::Read(Ok(n)) => {
+            // A peer error queues its response; the loop writes it and closes.
+            if let Err(e) = conn.input_filled(now, n) {
+                tracing::debug!(error = %e, "bad request");
+            }
+        }
+        Wake::Read(Err(e)) => {
+            tracing::debug!(error = %e, "read failed");
+            return Err(());
+        }
+        Wake::Other(t) => return Ok(Some(t)),
+        Wake::Stuck => {
+            tracing::debug!("connection cannot make progress; dropping it");
+            return Err(());
+        }
+    }
+    Ok(None)
+}

@@ -437,47 +437,17 @@ pub(crate) async fn run<IO, H>(
             return;
         }
 
-        let deadline = conn.poll_timeout().map(crate::time::to_tokio);
-        if let Some(d) = deadline
-            && sleep.deadline() != d
-        {
-            sleep.as_mut().reset(d);
-        }
+        let timer = conn::arm_timer(&conn, sleep.as_mut());
         let can_read = !conn.input_buf().is_empty();
         let wake: Wake = tokio::select! {
             biased;
             _ = shutdown.changed(), if !closing => Wake::Shutdown,
-            _ = &mut sleep, if deadline.is_some() => Wake::Timer,
+            _ = &mut sleep, if timer => Wake::Timer,
             r = tokio::io::AsyncReadExt::read(&mut io, conn.input_buf()), if can_read => Wake::Read(r),
             else => Wake::Stuck,
         };
-        let now = to_machine(tokio::time::Instant::now());
-        match wake {
-            Wake::Shutdown => {
-                closing = true;
-                conn.close();
-            }
-            Wake::Timer => {
-                let _ = conn.handle_timeout(now);
-            }
-            Wake::Read(Ok(0)) => {
-                let _ = conn.handle_eof(now);
-            }
-            Wake::Read(Ok(n)) => {
-                // A peer error queues its response; the loop writes it and closes.
-                if let Err(e) = conn.input_filled(now, n) {
-                    tracing::debug!(error = %e, "bad request");
-                }
-            }
-            Wake::Read(Err(e)) => {
-                tracing::debug!(error = %e, "read failed");
-                return;
-            }
-            Wake::Other(()) => {}
-            Wake::Stuck => {
-                tracing::debug!("connection cannot make progress; dropping it");
-                return;
-            }
+        if conn::apply(&mut conn, wake, &mut closing).is_err() {
+            return;
         }
     }
 }

@@ -396,12 +396,7 @@ pub(crate) async fn run<IO, S, B>(
             return;
         }
 
-        let deadline = conn.poll_timeout().map(crate::time::to_tokio);
-        if let Some(d) = deadline
-            && sleep.deadline() != d
-        {
-            sleep.as_mut().reset(d);
-        }
+        let timer = conn::arm_timer(&conn, sleep.as_mut());
         let can_read = !conn.input_buf().is_empty();
         let has_future = ex.future.is_some();
         let has_body = ex.sending.as_ref().is_some_and(|s| s.pending.is_none());
@@ -425,37 +420,20 @@ pub(crate) async fn run<IO, S, B>(
                 }
             }, if body_blocked => Wake::Other(Event::Capacity),
             r = tokio::io::AsyncReadExt::read(&mut io, conn.input_buf()), if can_read => Wake::Read(r),
-            _ = &mut sleep, if deadline.is_some() => Wake::Timer,
+            _ = &mut sleep, if timer => Wake::Timer,
             else => Wake::Stuck,
         };
-        let now = to_machine(tokio::time::Instant::now());
-        match wake {
-            Wake::Shutdown => {
-                closing = true;
-                conn.close();
-            }
-            Wake::Timer => {
-                if conn.handle_timeout(now).is_err() {
-                    ex.body_tx = None;
-                }
-            }
-            Wake::Read(Ok(0)) => {
-                if conn.handle_eof(now).is_err() {
-                    ex.body_tx = None;
-                }
-            }
-            Wake::Read(Ok(n)) => {
-                if let Err(e) = conn.input_filled(now, n) {
-                    tracing::debug!(error = %e, "bad request");
-                    ex.body_tx = None;
-                }
-            }
-            Wake::Read(Err(e)) => {
-                tracing::debug!(error = %e, "read failed");
-                return;
-            }
-            Wake::Other(Event::Capacity) => {}
-            Wake::Other(Event::Response(result)) => {
+        let event = match conn::apply(&mut conn, wake, &mut closing) {
+            Ok(event) => event,
+            Err(()) => return,
+        };
+        if conn.error().is_some() {
+            // The request body will not complete: the service sees `IncompleteBody`.
+            ex.body_tx = None;
+        }
+        match event {
+            None | Some(Event::Capacity) => {}
+            Some(Event::Response(result)) => {
                 ex.future = None;
                 match result {
                     Ok(response) => {
@@ -469,7 +447,7 @@ pub(crate) async fn run<IO, S, B>(
                     }
                 }
             }
-            Wake::Other(Event::Frame(frame)) => {
+            Some(Event::Frame(frame)) => {
                 let Some(sending) = ex.sending.as_mut() else {
                     continue;
                 };
@@ -504,10 +482,6 @@ pub(crate) async fn run<IO, S, B>(
                         }
                     },
                 }
-            }
-            Wake::Stuck => {
-                tracing::debug!("connection cannot make progress; dropping it");
-                return;
             }
         }
     }
