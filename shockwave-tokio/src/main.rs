@@ -121,10 +121,18 @@ fn run(args: Args) -> std::io::Result<()> {
         let scheme = if tls { "https" } else { "http" };
         println!("listening on {scheme}://{addr}");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads)
-        .enable_all()
-        .build()?;
+    // One thread: accept and serve on the same thread, with no work-stealing
+    // scheduler between them. More: a worker per thread.
+    let runtime = if args.threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.threads)
+            .enable_all()
+            .build()?
+    };
     runtime.block_on(server.serve_handler_with_shutdown(Reference, async {
         let _ = tokio::signal::ctrl_c().await;
         println!("shutting down");

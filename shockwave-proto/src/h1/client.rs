@@ -55,6 +55,7 @@ use super::framing::{ResponseInfo, response_info};
 use super::head::{BodyFraming, FieldSpan, Fields, Method, Response, StatusLine, Version};
 use super::parse::{Parsed, parse_response};
 use super::write::{write_app_fields, write_framing, write_request_line};
+use super::config::INITIAL_WRITE_BUFFER;
 use super::{Config, Error, ErrorKind, ParseOptions, UsageError};
 use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;
@@ -160,7 +161,7 @@ impl ClientConn {
         ClientConn {
             opts: config.parse_options(),
             read: ReadBuf::new(config.read_buffer_initial, read_limit),
-            write: WriteBuf::new(config.read_buffer_initial, config.max_write_buffer),
+            write: WriteBuf::new(INITIAL_WRITE_BUFFER, config.max_write_buffer),
             spans: alloc::vec![FieldSpan::default(); config.max_headers],
             in_flight: VecDeque::with_capacity(config.max_in_flight),
             sending: None,

@@ -20,6 +20,11 @@
 
 use core::time::Duration;
 
+/// Bytes the output queue reserves when a connection starts. A typical response
+/// head fits; the queue grows (once, then keeps its size) for larger output, so
+/// an idle connection costs little memory.
+pub(crate) const INITIAL_WRITE_BUFFER: usize = 1024;
+
 /// Limits and options shared by the server and client machines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

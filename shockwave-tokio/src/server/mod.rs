@@ -289,7 +289,7 @@ async fn serve_stream<A: App>(
     handshake_timeout: Duration,
     app: A,
     config: Config,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!(error = %e, "TCP_NODELAY");
@@ -298,6 +298,30 @@ async fn serve_stream<A: App>(
         app.serve_conn(stream, peer, config, shutdown).await;
         return;
     };
+    // Boxed: a TLS connection's state is several KiB, and inline it would make
+    // every plain connection's task that large too.
+    Box::pin(serve_tls(
+        stream,
+        peer,
+        acceptor,
+        handshake_timeout,
+        app,
+        config,
+        shutdown,
+    ))
+    .await;
+}
+
+/// The TLS handshake, then the connection over TLS.
+async fn serve_tls<A: App>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    acceptor: tokio_rustls::TlsAcceptor,
+    handshake_timeout: Duration,
+    app: A,
+    config: Config,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let handshake = tokio::time::timeout(handshake_timeout, acceptor.accept(stream));
     let stream = tokio::select! {
         // A connection still in its handshake has no request in flight: drop it.

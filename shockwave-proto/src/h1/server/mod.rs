@@ -64,6 +64,7 @@ use super::framing::{RequestInfo, request_info};
 use super::head::{BodyFraming, FieldSpan, Fields, Method, Request, RequestLine, Version};
 use super::parse::{Parsed, parse_request};
 use super::write::{write_app_fields, write_framing, write_status_line};
+use super::config::INITIAL_WRITE_BUFFER;
 use super::{Config, Error, ErrorKind, ParseOptions, UsageError};
 use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;
@@ -205,7 +206,7 @@ impl ServerConn {
         ServerConn {
             opts: config.parse_options(),
             read: ReadBuf::new(config.read_buffer_initial, read_limit),
-            write: WriteBuf::new(config.read_buffer_initial, config.max_write_buffer),
+            write: WriteBuf::new(INITIAL_WRITE_BUFFER, config.max_write_buffer),
             spans: alloc::vec![FieldSpan::default(); config.max_headers],
             date: DateCache::new(),
             recv: Recv::Head,
