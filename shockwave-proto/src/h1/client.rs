@@ -51,11 +51,11 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use super::body::{BodyReader, BodyWriter};
+use super::config::INITIAL_WRITE_BUFFER;
 use super::framing::{ResponseInfo, response_info};
 use super::head::{BodyFraming, FieldSpan, Fields, Method, Response, StatusLine, Version};
 use super::parse::{Parsed, parse_response};
 use super::write::{write_app_fields, write_framing, write_request_line};
-use super::config::INITIAL_WRITE_BUFFER;
 use super::{Config, Error, ErrorKind, ParseOptions, UsageError};
 use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;

@@ -59,12 +59,12 @@
 use alloc::vec::Vec;
 
 use super::body::{BodyReader, BodyWriter};
+use super::config::INITIAL_WRITE_BUFFER;
 use super::date::{DateCache, write_date_field};
 use super::framing::{RequestInfo, request_info};
 use super::head::{BodyFraming, FieldSpan, Fields, Method, Request, RequestLine, Version};
 use super::parse::{Parsed, parse_request};
 use super::write::{write_app_fields, write_framing, write_status_line};
-use super::config::INITIAL_WRITE_BUFFER;
 use super::{Config, Error, ErrorKind, ParseOptions, UsageError};
 use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;
