@@ -227,6 +227,35 @@ step_no_std() {
     fi
 }
 
+# The real peers the tests talk to on 127.0.0.1: curl (Debian) and Python's h11
+# (PyPI). With SHOCKWAVE_REQUIRE_PEERS set, a test whose peer is missing fails
+# instead of skipping; CI sets it, so a missing peer cannot pass unnoticed.
+step_peers() {
+    if ! command -v curl >/dev/null 2>&1; then
+        if [ "$QUICK" = 1 ]; then
+            warn "curl missing (--quick installs nothing): its tests skip"
+        else
+            apt_install curl
+        fi
+    fi
+    if ! python3 -c "import h11" >/dev/null 2>&1; then
+        if [ "$QUICK" = 1 ]; then
+            warn "python3 h11 missing (--quick installs nothing): its tests skip"
+        else
+            python3 -m pip install --quiet --disable-pip-version-check h11
+        fi
+    fi
+    command -v curl && curl --version | head -n 1
+    python3 -c "import h11; print('h11', h11.__version__)" || true
+}
+
+apt_install() {
+    local sudo=()
+    [ "$(id -u)" = 0 ] || sudo=(sudo -n)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+}
+
 # The fuzz crate's integration test (fuzz/tests/corpus.rs) replays every stored
 # corpus through its fuzz target here, on stable.
 step_tests() {
@@ -275,6 +304,8 @@ run_step "toolchain: rustfmt and clippy" step_toolchain
 run_step "1. format: cargo fmt --all -- --check" step_fmt
 run_step "2. lint: cargo clippy --workspace --all-targets --all-features -- -D warnings" step_clippy
 run_step "3. no_std: cargo build -p shockwave-proto --no-default-features --target $NO_STD_TARGET" step_no_std
+run_step "4a. peers: curl and Python h11 for the tests with real peers" step_peers
+[ "$QUICK" = 1 ] || export SHOCKWAVE_REQUIRE_PEERS=1
 run_step "4. tests: cargo nextest run --workspace --all-features (with the fuzz corpora)" step_tests
 run_step "4b. doctests: cargo test --workspace --doc --all-features" step_doctests
 run_step "5. docs: RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --all-features" step_docs

@@ -427,6 +427,10 @@ fn curl(args: &[&str]) -> Option<Vec<u8>> {
     {
         Ok(out) => out,
         Err(e) if e.kind() == ErrorKind::NotFound => {
+            assert!(
+                std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
+                "curl is required (SHOCKWAVE_REQUIRE_PEERS)"
+            );
             println!("note: curl is not installed; skipping the curl checks");
             return None;
         }

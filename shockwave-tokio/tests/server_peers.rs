@@ -61,6 +61,10 @@ fn curl_available() -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_plain_and_tls() {
     if !curl_available() {
+        assert!(
+            std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
+            "curl is required (SHOCKWAVE_REQUIRE_PEERS)"
+        );
         println!("skipped: /usr/bin/curl not found");
         return;
     }
@@ -159,6 +163,10 @@ async fn python_h11_client() {
     })
     .await;
     if !probe.status.success() {
+        assert!(
+            std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
+            "h11 is required (SHOCKWAVE_REQUIRE_PEERS)"
+        );
         println!("skipped: python3 with h11 not available (pip install h11)");
         return;
     }

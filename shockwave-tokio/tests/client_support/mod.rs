@@ -33,6 +33,10 @@ impl PyServer {
         {
             Ok(child) => child,
             Err(e) => {
+                assert!(
+                    std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
+                    "python3 is required: {e}"
+                );
                 eprintln!("SKIPPED: python3 not available ({e})");
                 return None;
             }
@@ -42,6 +46,11 @@ impl PyServer {
             .read_line(&mut line)
             .expect("read the server's port line");
         let Some(port) = line.strip_prefix("PORT ") else {
+            assert!(
+                std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
+                "{script} did not start: {}",
+                line.trim()
+            );
             eprintln!("SKIPPED: {script} did not start ({})", line.trim());
             let _ = child.kill();
             let _ = child.wait();
