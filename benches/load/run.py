@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Loopback load benchmark: wrk against the reference server, the mio loop and a
 hyper server, each on one worker thread pinned to CPU 0 (wrk on CPU 1), taking
-turns in one run. Prints requests/s, p99 latency, peak RSS and memory per
-connection for each, and the ratios to hyper.
+turns in one run. Prints requests/s, p99 latency, the server's CPU time per
+request, peak RSS and memory per connection for each, and the ratios to hyper.
 
 Usage: benches/load/run.sh [--duration SECONDS] [--rounds N] [--connections C]
 """
@@ -47,13 +47,21 @@ def rss_kib(pid, field):
     return 0
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def parse_wrk(out):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
     m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
     scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}
     p99 = float(m.group(1)) * scale[m.group(2)] if m else float("nan")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, p99, int(errors.group(1)) if errors else 0
+    return rps, p99, int(errors.group(1)) if errors else 0, total
 
 
 def run_wrk(port, args, pipelined):
@@ -83,9 +91,12 @@ def measure(name, args, pipelined):
     try:
         wait_listening(port, proc)
         base = rss_kib(proc.pid, "VmRSS")
-        rps, p99, errors = run_wrk(port, args, pipelined)
+        cpu_before = cpu_seconds(proc.pid)
+        rps, p99, errors, total = run_wrk(port, args, pipelined)
+        cpu = cpu_seconds(proc.pid) - cpu_before
         peak = rss_kib(proc.pid, "VmHWM")
-        return {"rps": rps, "p99": p99, "peak": peak, "per_conn": (peak - base) / args.connections, "errors": errors}
+        return {"rps": rps, "p99": p99, "peak": peak, "per_conn": (peak - base) / args.connections,
+                "errors": errors, "cpu_us": cpu * 1e6 / max(total, 1)}
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -117,8 +128,9 @@ def main():
                       f"{r['rps']:>12.0f} req/s  p99 {r['p99']:.2f} ms", file=sys.stderr)
     print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, servers on one thread pinned to CPU 0, "
           f"best of {args.rounds} rounds; pipelined depth {args.depth}\n")
-    print(f"| server | shape | requests/s | p99 ms | peak RSS KiB | KiB/conn | vs hyper req/s | vs hyper KiB/conn |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| server | shape | requests/s | p99 ms | server CPU µs/req | peak RSS KiB | KiB/conn "
+          "| vs hyper req/s | vs hyper CPU/req | vs hyper KiB/conn |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for pipelined in (False, True):
         hyper = results.get(("hyper", pipelined))
         for name in names:
@@ -129,8 +141,11 @@ def main():
             mem = r["per_conn"] / hyper["per_conn"] if hyper and hyper["per_conn"] > 0 else float("nan")
             shape = "pipelined" if pipelined else "keep-alive"
             err = f" ({r['errors']} non-2xx)" if r["errors"] else ""
-            print(f"| {name} | {shape} | {r['rps']:.0f}{err} | {r['p99']:.2f} | {r['peak']} | {r['per_conn']:.1f} | "
-                  f"{ratio:.2f}x | {mem:.2f}x |")
+            cpu = hyper["cpu_us"] / r["cpu_us"] if hyper and r["cpu_us"] > 0 else float("nan")
+            print(f"| {name} | {shape} | {r['rps']:.0f}{err} | {r['p99']:.2f} | {r['cpu_us']:.2f} | {r['peak']} | "
+                  f"{r['per_conn']:.1f} | {ratio:.2f}x | {cpu:.2f}x | {mem:.2f}x |")
+    print("\nvs hyper CPU/req: hyper's server CPU time per request over ours (above 1: we spend less). "
+          "wrk on one core saturates before the servers do, so requests/s is partly the client's limit.")
 
 
 if __name__ == "__main__":
