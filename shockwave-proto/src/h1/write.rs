@@ -96,15 +96,27 @@ pub fn canonical_reason(status: u16) -> Option<&'static str> {
 
 /// Appends the decimal digits of `n`.
 pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    // Two digits per division, from a table of "00".."99".
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+                                2021222324252627282930313233343536373839\
+                                4041424344454647484950515253545556575859\
+                                6061626364656667686970717273747576777879\
+                                8081828384858687888990919293949596979899";
     let mut digits = [0u8; 20];
     let mut i = digits.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[i] = b'0' + n as u8;
     }
     out.extend_from_slice(&digits[i..]);
 }
@@ -141,7 +153,12 @@ pub fn write_status_line(
     out.reserve(version.len() + 5 + reason.len() + 2);
     out.extend_from_slice(version);
     out.push(b' ');
-    push_decimal(out, u64::from(status));
+    // Three digits, checked above.
+    out.extend_from_slice(&[
+        b'0' + (status / 100) as u8,
+        b'0' + (status / 10 % 10) as u8,
+        b'0' + (status % 10) as u8,
+    ]);
     // The SP before the reason is required even when the reason is empty.
     out.push(b' ');
     out.extend_from_slice(reason);
