@@ -2,7 +2,7 @@
 //! server on a single-threaded tokio runtime, answering `GET /` with a fixed body
 //! and echoing `POST /echo`, the way the reference server does.
 //!
-//! `hyper-hello --listen 127.0.0.1:9090 --body "Hello from Shockwave\n"`
+//! `hyper-hello --listen 127.0.0.1:9090 --body "Hello from Shockwave!\n"`
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -41,7 +41,7 @@ async fn handle(req: Request<Incoming>, hello: Bytes) -> Result<Response<Full<By
 
 fn main() {
     let mut listen: SocketAddr = "127.0.0.1:9090".parse().unwrap();
-    let mut hello = Bytes::from_static(b"Hello from Shockwave\n");
+    let mut hello = Bytes::from_static(b"Hello from Shockwave!\n");
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
