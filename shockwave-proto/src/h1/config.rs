@@ -2,12 +2,12 @@
 //!
 //! | field | default | what it bounds | on excess |
 //! | --- | --- | --- | --- |
-//! | `max_head_size` | 16 KiB | request or status line plus all field lines | 431 (server), error (client) |
+//! | `max_head_size` | 16 KiB | request or status line plus all field lines; also a trailer section, and the read buffer's size | 431 (server), error (client) |
 //! | `max_request_target_size` | 8 KiB | the request target alone | 414 |
-//! | `max_headers` | 100 | field lines in a head or trailer section | 431 |
+//! | `max_headers` | 100 | field lines of a message, head and trailers together | 431 |
 //! | `max_chunk_extensions_size` | 4 KiB | chunk-extension bytes summed over one body | 400 |
 //! | `max_body_size` | 1 GiB | bytes of one request body (server) or response body (client) | 413 (server), error (client) |
-//! | `read_buffer_initial` | 4 KiB | the read buffer when the connection starts; grows to hold a head | — |
+//! | `read_buffer_initial` | 4 KiB | the read buffer when the connection starts; doubles (to `max_head_size`) for a long head or a body streaming in full reads | — |
 //! | `max_write_buffer` | 64 KiB | bytes queued by `send_data` and friends before `OutputFull` | `UsageError::OutputFull` |
 //! | `header_read_timeout` | 30 s | from the first byte of a head to its end (slowloris) | 408 and close |
 //! | `keep_alive_timeout` | 60 s | idle time between messages | quiet close |
@@ -15,7 +15,9 @@
 //! | `max_in_flight` | 16 | requests a client pipelines before their responses (client) | `UsageError::TooManyInFlight` |
 //! | `max_informational` | 8 | 1xx responses accepted before a final one (client) | error |
 //!
-//! There are no leniency switches: every rejection below is one a
+//! The machines are always stricter than this table alone: the framing rules of
+//! RFC 9112 section 6 and the syntax rules of sections 2 to 5 have no switches.
+//! There are no leniency switches: every rejection they make is one a
 //! request-smuggling-proof server must make, and no mainstream client needs it relaxed.
 
 use core::time::Duration;
