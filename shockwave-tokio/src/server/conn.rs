@@ -93,13 +93,42 @@ pub(crate) enum Wake<T = ()> {
     Stuck,
 }
 
+/// Hands the machine the time when its deadline is already due, instead of
+/// through the timer; returns whether it did (the driver then takes another
+/// turn, to write what the machine queued). After every exchange the machine
+/// asks to be woken at once to learn when the idle period began: going through
+/// the timer would cost a timer reset, a runtime wake-up and an extra turn per
+/// request.
+pub(crate) fn due(conn: &mut ServerConn, now: Instant) -> bool {
+    let now = crate::time::to_machine(now);
+    if conn.poll_timeout().is_some_and(|at| at <= now) {
+        let _ = conn.handle_timeout(now);
+        return true;
+    }
+    false
+}
+
 /// Points the connection's timer at the machine's next deadline; returns
 /// whether there is one.
-pub(crate) fn arm_timer(conn: &ServerConn, sleep: std::pin::Pin<&mut tokio::time::Sleep>) -> bool {
+///
+/// The timer is moved lazily: only when the deadline comes earlier, or when the
+/// timer is already due (`now`). A later deadline (the keep-alive period
+/// restarting after every response) keeps the earlier timer; it then fires
+/// early, `handle_timeout` does nothing before the machine's real deadline, and
+/// the next turn arms the real one. Resetting on every request would take the
+/// timer driver's lock each time, and a reset that moves a connection's timer
+/// ahead of the driver's next wake-up costs an extra `write` to the runtime's
+/// waker.
+pub(crate) fn arm_timer(
+    conn: &ServerConn,
+    sleep: std::pin::Pin<&mut tokio::time::Sleep>,
+    now: Instant,
+) -> bool {
     let Some(deadline) = conn.poll_timeout().map(crate::time::to_tokio) else {
         return false;
     };
-    if sleep.deadline() != deadline {
+    let current = sleep.deadline();
+    if deadline < current || (current <= now && current != deadline) {
         sleep.reset(deadline);
     }
     true

@@ -437,7 +437,10 @@ pub(crate) async fn run<IO, H>(
             return;
         }
 
-        let timer = conn::arm_timer(&conn, sleep.as_mut());
+        if conn::due(&mut conn, now) {
+            continue;
+        }
+        let timer = conn::arm_timer(&conn, sleep.as_mut(), now);
         let can_read = !conn.input_buf().is_empty();
         let wake: Wake = tokio::select! {
             biased;

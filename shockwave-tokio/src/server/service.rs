@@ -396,7 +396,10 @@ pub(crate) async fn run<IO, S, B>(
             return;
         }
 
-        let timer = conn::arm_timer(&conn, sleep.as_mut());
+        if conn::due(&mut conn, now) {
+            continue;
+        }
+        let timer = conn::arm_timer(&conn, sleep.as_mut(), now);
         let can_read = !conn.input_buf().is_empty();
         let has_future = ex.future.is_some();
         let has_body = ex.sending.as_ref().is_some_and(|s| s.pending.is_none());
