@@ -337,7 +337,7 @@ const REG_NAME: [bool; 256] = {
 /// `Host = uri-host [ ":" port ]` (RFC 9112 section 3.2, RFC 3986 section 3.2.2).
 /// An empty value is valid: it means the target has no authority.
 pub fn is_valid_host(value: &[u8]) -> bool {
-    let (host, port) = if let Some(rest) = value.strip_prefix(b"[") {
+    let after = if let Some(rest) = value.strip_prefix(b"[") {
         // IP-literal: "[" ( IPv6address / IPvFuture ) "]"
         let Some(close) = rest.iter().position(|&b| b == b']') else {
             return false;
@@ -350,21 +350,27 @@ pub fn is_valid_host(value: &[u8]) -> bool {
         {
             return false;
         }
-        let after = &rest[close + 1..];
-        match after {
-            [] => (inside, None),
-            [b':', port @ ..] => (inside, Some(port)),
-            _ => return false,
-        }
+        &rest[close + 1..]
     } else {
-        match value.iter().rposition(|&b| b == b':') {
-            Some(i) => (&value[..i], Some(&value[i + 1..])),
-            None => (value, None),
-        }
+        // reg-name has no ':', so the host ends at the first byte outside it,
+        // which must be the one ':' before the port (one pass over the value).
+        let end = value
+            .iter()
+            .position(|&b| !REG_NAME[b as usize])
+            .unwrap_or(value.len());
+        &value[end..]
     };
-    let host_ok = value.starts_with(b"[") || host.iter().all(|&b| REG_NAME[b as usize]);
-    let port_ok = port.is_none_or(|p| p.len() <= 5 && p.iter().all(u8::is_ascii_digit));
-    host_ok && port_ok
+    match after {
+        [] => true,
+        [b':', port @ ..] => port_ok(port),
+        _ => false,
+    }
+}
+
+/// `port = *DIGIT`, at most five of them.
+#[inline]
+fn port_ok(port: &[u8]) -> bool {
+    port.len() <= 5 && port.iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]
@@ -525,6 +531,56 @@ mod tests {
         assert!(req(&[("host", "[::1]:80")]).is_ok());
         assert_eq!(req(&[("host", "[::1")]), Err(ErrorKind::InvalidHost));
         assert!(req_v(&[], Version::Http10).is_ok());
+    }
+
+    /// The two-pass definition the one-pass `is_valid_host` must agree with:
+    /// split at the last ':', a reg-name before it, at most five digits after.
+    fn host_by_definition(value: &[u8]) -> bool {
+        if value.starts_with(b"[") {
+            return is_valid_host(value);
+        }
+        let (host, port) = match value.iter().rposition(|&b| b == b':') {
+            Some(i) => (&value[..i], Some(&value[i + 1..])),
+            None => (value, None),
+        };
+        host.iter().all(|&b| REG_NAME[b as usize])
+            && port.is_none_or(|p| p.len() <= 5 && p.iter().all(u8::is_ascii_digit))
+    }
+
+    #[test]
+    fn host_one_pass_matches_definition() {
+        for v in [
+            &b""[..],
+            b":",
+            b"::",
+            b"a:",
+            b":80",
+            b"a:80:80",
+            b"a::80",
+            b"a:123456",
+            b"a:12345",
+            b"a:8a",
+            b"a b:80",
+            b"a%20b.c_d~e:1",
+        ] {
+            assert_eq!(is_valid_host(v), host_by_definition(v), "{v:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn host_one_pass_agrees(v in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::prelude::Just(b':'),
+                proptest::prelude::Just(b'1'),
+                proptest::prelude::Just(b'a'),
+                proptest::prelude::Just(b'.'),
+                proptest::prelude::any::<u8>(),
+            ],
+            0..12,
+        )) {
+            proptest::prop_assert_eq!(is_valid_host(&v), host_by_definition(&v));
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use alloc::vec::Vec;
 
 use super::{BodyFraming, UsageError, Version};
-use crate::simd::{CLASS, Kernel, Scalar, TCHAR};
+use crate::simd::{CLASS, Kernel, Scalar, TCHAR, VALUE, swar_bad_value};
 
 /// Whether `b` is a `tchar` (RFC 9110 section 5.6.2).
 #[inline]
@@ -18,7 +18,15 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 
 /// Whether `name` is a valid field name: `1*tchar` (RFC 9110 section 5.6.2).
 pub fn is_valid_field_name(name: &[u8]) -> bool {
-    !name.is_empty() && Scalar.token_end(name, 0) == name.len()
+    !name.is_empty() && all_in_class(name, TCHAR)
+}
+
+/// Whether every byte of `bytes` has the class bit `class`. No early exit: the
+/// loop has no branch per byte, which is faster for the short names and values
+/// a head carries (and a refused field is the rare case).
+#[inline]
+fn all_in_class(bytes: &[u8], class: u8) -> bool {
+    bytes.iter().fold(class, |acc, &b| acc & CLASS[b as usize]) != 0
 }
 
 /// Whether every byte of `bytes` may appear inside a field value or reason
@@ -26,7 +34,19 @@ pub fn is_valid_field_name(name: &[u8]) -> bool {
 /// (RFC 9110 section 5.5, RFC 9112 section 4).
 #[inline]
 fn is_field_text(bytes: &[u8]) -> bool {
-    Scalar.value_end(bytes, 0) == bytes.len()
+    // Short text byte by byte; longer text eight bytes at a time (SWAR), the
+    // last word overlapping the others.
+    let Some(last) = bytes.last_chunk::<8>().filter(|_| bytes.len() >= 24) else {
+        return all_in_class(bytes, VALUE);
+    };
+    let mut bad = swar_bad_value(u64::from_le_bytes(*last));
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        bad |= swar_bad_value(u64::from_le_bytes(word));
+    }
+    bad == 0
 }
 
 /// Whether `value` may be sent as a field value: no CR, LF, NUL or other
@@ -149,18 +169,18 @@ pub fn write_status_line(
         Some(_) => return Err(UsageError::InvalidStatus),
         None => canonical_reason(status).unwrap_or("").as_bytes(),
     };
-    let version = version.as_str().as_bytes();
-    out.reserve(version.len() + 5 + reason.len() + 2);
-    out.extend_from_slice(version);
-    out.push(b' ');
+    // "HTTP/1.x NNN " as one fixed-size copy: the version is eight bytes.
+    let mut start = [0u8; 13];
+    start[..8].copy_from_slice(version.as_str().as_bytes());
+    start[8] = b' ';
     // Three digits, checked above.
-    out.extend_from_slice(&[
-        b'0' + (status / 100) as u8,
-        b'0' + (status / 10 % 10) as u8,
-        b'0' + (status % 10) as u8,
-    ]);
+    start[9] = b'0' + (status / 100) as u8;
+    start[10] = b'0' + (status / 10 % 10) as u8;
+    start[11] = b'0' + (status % 10) as u8;
     // The SP before the reason is required even when the reason is empty.
-    out.push(b' ');
+    start[12] = b' ';
+    out.reserve(start.len() + reason.len() + 2);
+    out.extend_from_slice(&start);
     out.extend_from_slice(reason);
     out.extend_from_slice(b"\r\n");
     Ok(())
@@ -240,8 +260,11 @@ pub fn write_framing(out: &mut Vec<u8>, framing: BodyFraming) {
 /// these. Connection is allowed (`upgrade`, `close`): the machine reads a
 /// `close` option from it and adds its own `connection: close` when it must.
 pub fn is_managed_field(name: &[u8]) -> bool {
-    const MANAGED: [&[u8]; 2] = [b"content-length", b"transfer-encoding"];
-    MANAGED.iter().any(|m| m.eq_ignore_ascii_case(name))
+    match name.len() {
+        14 => name.eq_ignore_ascii_case(b"content-length"),
+        17 => name.eq_ignore_ascii_case(b"transfer-encoding"),
+        _ => false,
+    }
 }
 
 /// What the machine learned from the fields the application wrote.
@@ -267,14 +290,16 @@ where
     let mut seen = AppFields::default();
     for (name, value) in fields {
         let (name, value) = (name.as_ref(), value.as_ref());
-        if is_managed_field(name) {
-            return Err(UsageError::ManagedField);
+        // Dispatch on length first: most fields are none of these.
+        match name.len() {
+            4 => seen.host |= name.eq_ignore_ascii_case(b"host"),
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                seen.close |= super::framing::has_close_option(value);
+            }
+            14 | 17 if is_managed_field(name) => return Err(UsageError::ManagedField),
+            _ => {}
         }
         write_field(out, name, value)?;
-        if name.eq_ignore_ascii_case(b"connection") {
-            seen.close |= super::framing::has_close_option(value);
-        }
-        seen.host |= name.eq_ignore_ascii_case(b"host");
     }
     Ok(seen)
 }

@@ -188,7 +188,7 @@ fn swar_bad_target(w: u64) -> u64 {
 
 /// Bytes of `w` that are CTL other than HTAB, or DEL, as their high bits. Exact per byte.
 #[inline(always)]
-fn swar_bad_value(w: u64) -> u64 {
+pub(crate) fn swar_bad_value(w: u64) -> u64 {
     let x = w & LO7;
     let below = !x.wrapping_add(splat(0x80 - 0x20));
     let not_tab = (x ^ splat(b'\t')).wrapping_add(LO7);
