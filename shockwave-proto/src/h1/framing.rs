@@ -55,6 +55,60 @@ struct Codings {
     last_is_chunked: bool,
 }
 
+/// `name.eq_ignore_ascii_case(lower)` for a lowercase ASCII literal, a word at
+/// a time: a letter's byte is compared with the case bit (0x20) set, any other
+/// byte exactly, which is the same relation. `N >= 4`.
+#[inline(always)]
+pub(crate) fn eq_lower<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
+    if name.len() != N {
+        return false;
+    }
+    // The case bit of every letter of `lower`, from `at`, `W` bytes.
+    #[inline(always)]
+    fn word<const W: usize>(bytes: &[u8], at: usize) -> [u8; W] {
+        let mut w = [0u8; W];
+        w.copy_from_slice(&bytes[at..at + W]);
+        w
+    }
+    #[inline(always)]
+    fn mask<const W: usize>(lower: &[u8], at: usize) -> [u8; W] {
+        let mut m = [0u8; W];
+        let mut i = 0;
+        while i < W {
+            m[i] = if lower[at + i].is_ascii_lowercase() {
+                0x20
+            } else {
+                0
+            };
+            i += 1;
+        }
+        m
+    }
+    if N >= 8 {
+        // Eight bytes at a time; the last word overlaps the one before.
+        let mut at = 0;
+        let mut diff = 0u64;
+        loop {
+            let at_ = at.min(N - 8);
+            let n = u64::from_le_bytes(word::<8>(name, at_));
+            let m = u64::from_le_bytes(mask::<8>(lower, at_));
+            let l = u64::from_le_bytes(word::<8>(lower, at_));
+            diff |= (n | m) ^ l;
+            if at_ == N - 8 {
+                break;
+            }
+            at += 8;
+        }
+        diff == 0
+    } else {
+        let a = u32::from_le_bytes(word::<4>(name, 0)) | u32::from_le_bytes(mask::<4>(lower, 0));
+        let b = u32::from_le_bytes(word::<4>(name, N - 4))
+            | u32::from_le_bytes(mask::<4>(lower, N - 4));
+        a == u32::from_le_bytes(word::<4>(lower, 0))
+            && b == u32::from_le_bytes(word::<4>(lower, N - 4))
+    }
+}
+
 fn gather(buf: &[u8], fields: &[FieldSpan]) -> Result<Gathered, Error> {
     let mut g = Gathered::default();
     for f in fields {
@@ -62,15 +116,15 @@ fn gather(buf: &[u8], fields: &[FieldSpan]) -> Result<Gathered, Error> {
         let value = f.value.of(buf);
         // Dispatch on length first: most fields are none of these.
         match name.len() {
-            4 if name.eq_ignore_ascii_case(b"host") => {
+            4 if eq_lower(name, b"host") => {
                 g.hosts += 1;
                 g.host_valid = is_valid_host(value);
             }
-            6 if name.eq_ignore_ascii_case(b"expect") => {
+            6 if eq_lower(name, b"expect") => {
                 g.expect_continue |= value.eq_ignore_ascii_case(b"100-continue");
             }
-            7 if name.eq_ignore_ascii_case(b"upgrade") => g.upgrade_field = true,
-            10 if name.eq_ignore_ascii_case(b"connection") => {
+            7 if eq_lower(name, b"upgrade") => g.upgrade_field = true,
+            10 if eq_lower(name, b"connection") => {
                 for option in list_elements(value) {
                     if option.eq_ignore_ascii_case(b"close") {
                         g.close = true;
@@ -81,7 +135,7 @@ fn gather(buf: &[u8], fields: &[FieldSpan]) -> Result<Gathered, Error> {
                     }
                 }
             }
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
+            14 if eq_lower(name, b"content-length") => {
                 let n = parse_content_length(value)?;
                 match g.content_length {
                     // RFC 9112 section 6.3 item 5: differing values are unrecoverable.
@@ -89,7 +143,7 @@ fn gather(buf: &[u8], fields: &[FieldSpan]) -> Result<Gathered, Error> {
                     _ => g.content_length = Some(n),
                 }
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+            17 if eq_lower(name, b"transfer-encoding") => {
                 let codings = g.transfer_encoding.get_or_insert_with(Codings::default);
                 for coding in list_elements(value) {
                     // A coding may carry parameters (RFC 9112 section 7); its name is what counts.
@@ -545,6 +599,35 @@ mod tests {
         };
         host.iter().all(|&b| REG_NAME[b as usize])
             && port.is_none_or(|p| p.len() <= 5 && p.iter().all(u8::is_ascii_digit))
+    }
+
+    #[test]
+    fn eq_lower_is_eq_ignore_ascii_case() {
+        fn check<const N: usize>(lit: &[u8; N]) {
+            let upper = lit.to_ascii_uppercase();
+            assert!(eq_lower(lit, lit) && eq_lower(&upper, lit));
+            assert!(!eq_lower(&lit[1..], lit));
+            for i in 0..N {
+                for b in 0..=255u8 {
+                    for base in [&lit[..], &upper[..]] {
+                        let mut name = base.to_vec();
+                        name[i] = b;
+                        assert_eq!(
+                            eq_lower(&name, lit),
+                            name.eq_ignore_ascii_case(lit),
+                            "{name:?}"
+                        );
+                    }
+                }
+            }
+        }
+        check(b"host");
+        check(b"expect");
+        check(b"upgrade");
+        check(b"connection");
+        check(b"content-length");
+        check(b"transfer-encoding");
+        check(b"a-b.");
     }
 
     #[test]
