@@ -76,6 +76,8 @@ impl ServerConn {
         if status == 101 && !ex.info.upgrade {
             return Err(UsageError::NotUpgraded);
         }
+        // RFC 9110 section 8.6 and 9.3.6: no Content-Length or Transfer-Encoding in
+        // a 1xx or 204, nor in a 2xx to CONNECT; 304 has no content (section 15.4.5).
         let no_content = status == 204 || status == 304 || status == 101 || upgrade;
         if no_content && !matches!(body, BodyFraming::Empty | BodyFraming::Length(0)) {
             return Err(UsageError::BodyNotAllowed);
@@ -83,14 +85,16 @@ impl ServerConn {
 
         // What goes on the wire, and what the writer will accept.
         let http10 = ex.line.version == Version::Http10;
-        let (wire_framing, writer) = if upgrade || no_content {
+        let (wire_framing, writer) = if no_content {
             (None, BodyWriter::Empty)
         } else {
             let framing = match body {
+                // RFC 9112 section 6.1: never Transfer-Encoding to an HTTP/1.0 client.
                 BodyFraming::Chunked if http10 => BodyFraming::CloseDelimited,
                 f => f,
             };
             let writer = match framing {
+                // RFC 9110 section 9.3.2: HEAD gets the framing fields, never the body.
                 _ if method == Method::Head => BodyWriter::Empty,
                 BodyFraming::Empty | BodyFraming::Length(0) => BodyWriter::Empty,
                 BodyFraming::Length(n) => BodyWriter::Length(n),
