@@ -25,8 +25,12 @@ extern crate std;
 
 pub mod buf;
 pub mod h1;
+pub mod h2;
+pub mod hpack;
+pub mod huffman;
 pub(crate) mod simd;
 pub mod time;
+pub mod ws;
 
 pub use time::Instant;
 
