@@ -7,9 +7,11 @@ mod server_common;
 use std::time::Duration;
 
 use server_common::{Client, chunked, pattern, start_native};
-use shockwave_proto::h1::{BodyFraming, Config, Method, Request};
+use shockwave_proto::h1::{BodyFraming, Config, Method};
 use shockwave_tokio::server::reference::Route;
-use shockwave_tokio::server::{Handler, Reference, Responder, Server, UpgradeFuture, Upgraded};
+use shockwave_tokio::server::{
+    Handler, Reference, Request, Responder, Server, UpgradeFuture, Upgraded,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The reference routes, plus `GET /big` (4 MiB streamed chunk by chunk with

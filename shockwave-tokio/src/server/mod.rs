@@ -32,9 +32,12 @@
 mod conn;
 pub mod native;
 pub mod reference;
+mod request;
+mod responder;
 pub mod service;
 mod tls;
 mod upgrade;
+mod usage;
 
 use std::future::{Future, poll_fn};
 use std::io;
@@ -52,11 +55,14 @@ use tokio::task::JoinSet;
 use tower_service::Service;
 use tracing::Instrument;
 
-pub use native::{Handler, Responder, UpgradeFuture};
+pub use native::{Handler, UpgradeFuture};
 pub use reference::Reference;
+pub use request::{Fields, FieldsIter, Request, Version};
+pub use responder::Responder;
 pub use service::{BoxError, Incoming, IncompleteBody, PeerAddr};
 pub use tls::{ALPN_HTTP11, TlsConfig};
 pub use upgrade::{OnUpgrade, UpgradeError, Upgraded};
+pub use usage::UsageError;
 
 /// A listening socket and, for TLS, its settings.
 #[derive(Debug)]

@@ -11,8 +11,8 @@
 //! whenever the output drained after a send that did not fit.
 //!
 //! ```
-//! use shockwave_proto::h1::{BodyFraming, Method, Request};
-//! use shockwave_tokio::server::{Handler, Responder};
+//! use shockwave_proto::h1::{BodyFraming, Method};
+//! use shockwave_tokio::server::{Handler, Request, Responder, UsageError};
 //!
 //! struct Echo;
 //!
@@ -39,7 +39,7 @@
 //!     }
 //! }
 //!
-//! fn echo(res: &mut Responder<'_>, framing: BodyFraming) -> Result<(), shockwave_proto::h1::UsageError> {
+//! fn echo(res: &mut Responder<'_>, framing: BodyFraming) -> Result<(), UsageError> {
 //!     if !res.is_started() {
 //!         res.send_response(200, &[], framing)?;
 //!     }
@@ -54,13 +54,14 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use shockwave_proto::h1::Config;
 use shockwave_proto::h1::server::{ServerConn, ServerEvent};
-use shockwave_proto::h1::{BodyFraming, Config, Fields, Method, Request, UsageError};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
-use tracing::Span;
 
 use super::conn::{self, Clock, Wake};
+use super::request::{Fields, Request};
+use super::responder::{Exchange, Responder, Target};
 use super::upgrade::Upgraded;
 use crate::time::to_machine;
 
@@ -112,176 +113,6 @@ pub trait Handler: Send + Sync + 'static {
     }
 }
 
-/// Where the current exchange stands, as the driver sees it.
-#[derive(Debug)]
-struct Exchange {
-    method: Method,
-    request_finished: bool,
-    head_sent: bool,
-    done: bool,
-    blocked: bool,
-    /// The handler stalled after its head went out: the connection is cut.
-    abort: bool,
-    status: u16,
-    span: Span,
-}
-
-impl Exchange {
-    fn idle() -> Self {
-        Exchange {
-            method: Method::Get,
-            request_finished: true,
-            head_sent: true,
-            done: true,
-            blocked: false,
-            abort: false,
-            status: 0,
-            span: Span::none(),
-        }
-    }
-}
-
-/// The commands a handler gives for the current request, forwarded to the
-/// connection machine, plus the connection's scratch buffer.
-#[derive(Debug)]
-pub struct Responder<'a> {
-    conn: &'a mut ServerConn,
-    scratch: &'a mut Vec<u8>,
-    ex: &'a mut Exchange,
-}
-
-impl Responder<'_> {
-    /// The per-connection scratch buffer (what `on_data` copied, for instance).
-    pub fn scratch(&mut self) -> &mut Vec<u8> {
-        self.scratch
-    }
-
-    /// Whether the whole request body (and trailers) was delivered.
-    pub fn is_request_finished(&self) -> bool {
-        self.ex.request_finished
-    }
-
-    /// Whether the response head went out.
-    pub fn is_started(&self) -> bool {
-        self.ex.head_sent
-    }
-
-    /// Whether the response is complete.
-    pub fn is_done(&self) -> bool {
-        self.ex.done
-    }
-
-    /// Whether the last send did not fit (the driver writes the output and
-    /// calls [`Handler::respond`] again).
-    pub fn is_blocked(&self) -> bool {
-        self.ex.blocked
-    }
-
-    /// Sends the response head; the body follows with [`Responder::send_data`]
-    /// and ends with [`Responder::finish`] or [`Responder::send_trailers`].
-    /// The machine writes the framing fields for `framing` itself.
-    pub fn send_response(
-        &mut self,
-        status: u16,
-        fields: &[(&[u8], &[u8])],
-        framing: BodyFraming,
-    ) -> Result<(), UsageError> {
-        self.conn
-            .send_response(status, fields.iter().copied(), framing)?;
-        self.ex.head_sent = true;
-        self.ex.status = status;
-        let no_body = matches!(framing, BodyFraming::Empty | BodyFraming::Length(0))
-            || matches!(status, 101 | 204 | 304)
-            || self.ex.method == Method::Head
-            || (self.ex.method == Method::Connect && (200..300).contains(&status));
-        if no_body {
-            self.done();
-        }
-        Ok(())
-    }
-
-    /// Sends a whole response with a body of known length.
-    pub fn send_response_with_body(
-        &mut self,
-        status: u16,
-        fields: &[(&[u8], &[u8])],
-        body: &[u8],
-    ) -> Result<(), UsageError> {
-        self.conn.send_response_with_body(status, fields, body)?;
-        self.ex.head_sent = true;
-        self.ex.status = status;
-        self.done();
-        Ok(())
-    }
-
-    /// Queues response body bytes; returns how many were taken. Fewer than
-    /// offered (0 when the output is full) marks the responder blocked: return
-    /// from `respond`, and offer the rest when it is called again.
-    pub fn send_data(&mut self, data: &[u8]) -> Result<usize, UsageError> {
-        let n = match self.conn.send_data(data) {
-            Ok(n) => n,
-            Err(UsageError::OutputFull) => 0,
-            Err(e) => return Err(e),
-        };
-        if n < data.len() {
-            self.ex.blocked = true;
-        }
-        Ok(n)
-    }
-
-    /// Sends what the scratch buffer holds as body bytes and removes what was
-    /// taken; returns whether the scratch buffer is now empty.
-    pub fn send_scratch(&mut self) -> Result<bool, UsageError> {
-        if self.scratch.is_empty() {
-            return Ok(true);
-        }
-        let n = match self.conn.send_data(self.scratch) {
-            Ok(n) => n,
-            Err(UsageError::OutputFull) => 0,
-            Err(e) => return Err(e),
-        };
-        self.scratch.drain(..n);
-        if !self.scratch.is_empty() {
-            self.ex.blocked = true;
-        }
-        Ok(self.scratch.is_empty())
-    }
-
-    /// Ends the response body.
-    pub fn finish(&mut self) -> Result<(), UsageError> {
-        self.conn.finish()?;
-        self.done();
-        Ok(())
-    }
-
-    /// Ends a chunked response body with a trailer section.
-    pub fn send_trailers(&mut self, trailers: &[(&[u8], &[u8])]) -> Result<(), UsageError> {
-        self.conn.send_trailers(trailers)?;
-        self.done();
-        Ok(())
-    }
-
-    /// Sends a 1xx informational response (not 101).
-    pub fn send_informational(
-        &mut self,
-        status: u16,
-        fields: &[(&[u8], &[u8])],
-    ) -> Result<(), UsageError> {
-        self.conn.send_informational(status, fields)
-    }
-
-    /// Closes the connection once this exchange is over.
-    pub fn close(&mut self) {
-        self.conn.close();
-    }
-
-    fn done(&mut self) {
-        self.ex.done = true;
-        self.ex.span.record("status", self.ex.status);
-        tracing::debug!(parent: &self.ex.span, status = self.ex.status, "response queued");
-    }
-}
-
 /// Polls the machine's events and hands them to the handler until it has no
 /// more, the handler is blocked on output, or the connection was upgraded.
 fn dispatch<H: Handler>(
@@ -313,18 +144,9 @@ fn dispatch<H: Handler>(
                     target = req.target_str(),
                     status = tracing::field::Empty,
                 );
-                *ex = Exchange {
-                    method: req.method(),
-                    request_finished: false,
-                    head_sent: false,
-                    done: false,
-                    blocked: false,
-                    abort: false,
-                    status: 0,
-                    span,
-                };
+                *ex = Exchange::start(req.method(), span);
                 let _enter = ex.span.enter();
-                *state = Some(handler.on_request(&req, scratch));
+                *state = Some(handler.on_request(&Request::from(req), scratch));
             }
             ServerEvent::DataReceived(data) => {
                 if let Some(st) = state.as_mut() {
@@ -335,7 +157,7 @@ fn dispatch<H: Handler>(
             ServerEvent::TrailersReceived(fields) => {
                 if let Some(st) = state.as_mut() {
                     let _enter = ex.span.enter();
-                    handler.on_trailers(st, &fields, scratch);
+                    handler.on_trailers(st, &Fields::from(fields), scratch);
                 }
             }
             ServerEvent::RequestFinished => ex.request_finished = true,
@@ -364,7 +186,14 @@ fn act<H: Handler>(
     };
     let span = ex.span.clone();
     let _enter = span.enter();
-    handler.respond(st, &mut Responder { conn, scratch, ex });
+    handler.respond(
+        st,
+        &mut Responder {
+            target: Target::H1(conn),
+            scratch,
+            ex,
+        },
+    );
     if ex.request_finished && !ex.done && !ex.blocked {
         // Nothing else will call `respond` again: the handler stalled.
         tracing::error!("handler left the response unfinished after the request ended");

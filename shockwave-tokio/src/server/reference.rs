@@ -1,9 +1,10 @@
 //! The reference server's routes as a native handler: `GET /` says hello,
 //! `POST /echo` streams the request body back, anything else is 404.
 
-use shockwave_proto::h1::{BodyFraming, Method, Request, UsageError};
+use shockwave_proto::h1::{BodyFraming, Method};
 
-use super::native::{Handler, Responder};
+use super::native::Handler;
+use super::{Request, Responder, UsageError};
 
 /// The reference server's handler (the benchmark target).
 #[derive(Clone, Copy, Debug, Default)]

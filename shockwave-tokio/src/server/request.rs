@@ -1,0 +1,201 @@
+//! The request as a native handler sees it, whatever the protocol: a borrowed
+//! view over an HTTP/1.1 head or an HTTP/2 header list, with no allocation.
+
+use shockwave_proto::h1::{self, BodyFraming, Method};
+
+/// The protocol a request arrived over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Version {
+    /// HTTP/1.0.
+    Http10,
+    /// HTTP/1.1.
+    Http11,
+    /// HTTP/2 (over TLS by ALPN, or h2c).
+    Http2,
+}
+
+/// A received request head, borrowed from the connection until the handler's
+/// `on_request` returns.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a>(Head<'a>);
+
+#[derive(Clone, Copy, Debug)]
+enum Head<'a> {
+    H1(h1::Request<'a>),
+}
+
+impl<'a> From<h1::Request<'a>> for Request<'a> {
+    fn from(req: h1::Request<'a>) -> Self {
+        Request(Head::H1(req))
+    }
+}
+
+impl<'a> Request<'a> {
+    /// The method, recognised; [`Method::Other`] for the rest (see [`Request::method_bytes`]).
+    pub fn method(&self) -> Method {
+        match self.0 {
+            Head::H1(r) => r.method(),
+        }
+    }
+
+    /// The method token as received.
+    pub fn method_bytes(&self) -> &'a [u8] {
+        match self.0 {
+            Head::H1(r) => r.method_bytes(),
+        }
+    }
+
+    /// The method token as text (it is always ASCII).
+    pub fn method_str(&self) -> &'a str {
+        core::str::from_utf8(self.method_bytes()).unwrap_or("")
+    }
+
+    /// The request target: the HTTP/1.1 request-target, or HTTP/2's `:path`
+    /// (`:authority` for CONNECT).
+    pub fn target(&self) -> &'a [u8] {
+        match self.0 {
+            Head::H1(r) => r.target(),
+        }
+    }
+
+    /// The target as text (targets are ASCII once parsed).
+    pub fn target_str(&self) -> &'a str {
+        core::str::from_utf8(self.target()).unwrap_or("")
+    }
+
+    /// The path of the target, without the query.
+    pub fn path(&self) -> &'a [u8] {
+        match self.0 {
+            Head::H1(r) => r.path(),
+        }
+    }
+
+    /// The authority: the `Host` field in HTTP/1.1, `:authority` (else `host`) in HTTP/2.
+    pub fn authority(&self) -> Option<&'a [u8]> {
+        match self.0 {
+            Head::H1(r) => r.header("host"),
+        }
+    }
+
+    /// The protocol the request arrived over.
+    pub fn version(&self) -> Version {
+        match self.0 {
+            Head::H1(r) => match r.version() {
+                h1::Version::Http10 => Version::Http10,
+                h1::Version::Http11 => Version::Http11,
+            },
+        }
+    }
+
+    /// The header fields (HTTP/2 pseudo-headers excluded), in order.
+    pub fn fields(&self) -> Fields<'a> {
+        match self.0 {
+            Head::H1(r) => Fields(FieldList::H1(r.fields())),
+        }
+    }
+
+    /// The value of the first field named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.fields().get(name)
+    }
+
+    /// How the body is framed. Over HTTP/2 a body without `content-length`
+    /// reports [`BodyFraming::Chunked`]: its length is unknown until it ends.
+    pub fn body_framing(&self) -> BodyFraming {
+        match self.0 {
+            Head::H1(r) => r.body_framing(),
+        }
+    }
+
+    /// Whether a body follows the head.
+    pub fn has_body(&self) -> bool {
+        !matches!(
+            self.body_framing(),
+            BodyFraming::Empty | BodyFraming::Length(0)
+        )
+    }
+
+    /// Whether this is an HTTP/1.1 `Upgrade` request (answer 101 to switch).
+    pub fn is_upgrade(&self) -> bool {
+        match self.0 {
+            Head::H1(r) => r.is_upgrade(),
+        }
+    }
+
+    /// The HTTP/1.1 view, for what only HTTP/1.1 has.
+    pub fn as_h1(&self) -> Option<&h1::Request<'a>> {
+        match &self.0 {
+            Head::H1(r) => Some(r),
+        }
+    }
+}
+
+/// Header or trailer fields, borrowed, whatever the protocol.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields<'a>(FieldList<'a>);
+
+#[derive(Clone, Copy, Debug)]
+enum FieldList<'a> {
+    H1(h1::Fields<'a>),
+}
+
+impl<'a> From<h1::Fields<'a>> for Fields<'a> {
+    fn from(fields: h1::Fields<'a>) -> Self {
+        Fields(FieldList::H1(fields))
+    }
+}
+
+impl<'a> Fields<'a> {
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        match self.0 {
+            FieldList::H1(f) => f.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The fields in order, as `(name, value)`.
+    pub fn iter(&self) -> FieldsIter<'a> {
+        match self.0 {
+            FieldList::H1(f) => FieldsIter(FieldIter::H1(f.iter())),
+        }
+    }
+
+    /// The value of the first field named `name` (ASCII case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&'a [u8]> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v)
+    }
+}
+
+impl<'a> IntoIterator for Fields<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+    type IntoIter = FieldsIter<'a>;
+    fn into_iter(self) -> FieldsIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over [`Fields`].
+#[derive(Clone, Debug)]
+pub struct FieldsIter<'a>(FieldIter<'a>);
+
+#[derive(Clone, Debug)]
+enum FieldIter<'a> {
+    H1(h1::head::FieldsIter<'a>),
+}
+
+impl<'a> Iterator for FieldsIter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            FieldIter::H1(it) => it.next().map(|f| (f.name, f.value)),
+        }
+    }
+}
