@@ -12,6 +12,48 @@ use shockwave_proto::h1::server::ServerConn;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
+/// The connection half of the shared vocabulary, as the drivers use it: one
+/// implementation per server machine, so the driver helpers below are written once.
+pub(crate) trait Machine {
+    fn poll_transmit(&mut self) -> Option<&[u8]>;
+    fn advance_transmit(&mut self, n: usize);
+    fn poll_timeout(&self) -> Option<shockwave_proto::Instant>;
+    /// Peer errors are queued as the machine's last output; the driver only logs them.
+    fn handle_timeout(&mut self, now: shockwave_proto::Instant);
+    fn handle_eof(&mut self, now: shockwave_proto::Instant);
+    fn input_filled(&mut self, now: shockwave_proto::Instant, n: usize);
+    /// Graceful close: in-flight requests finish, then the machine closes.
+    fn shutdown(&mut self);
+}
+
+impl Machine for ServerConn {
+    fn poll_transmit(&mut self) -> Option<&[u8]> {
+        ServerConn::poll_transmit(self)
+    }
+    fn advance_transmit(&mut self, n: usize) {
+        ServerConn::advance_transmit(self, n);
+    }
+    fn poll_timeout(&self) -> Option<shockwave_proto::Instant> {
+        ServerConn::poll_timeout(self)
+    }
+    fn handle_timeout(&mut self, now: shockwave_proto::Instant) {
+        if let Err(e) = ServerConn::handle_timeout(self, now) {
+            tracing::debug!(error = %e, "timed out");
+        }
+    }
+    fn handle_eof(&mut self, now: shockwave_proto::Instant) {
+        let _ = ServerConn::handle_eof(self, now);
+    }
+    fn input_filled(&mut self, now: shockwave_proto::Instant, n: usize) {
+        if let Err(e) = ServerConn::input_filled(self, now, n) {
+            tracing::debug!(error = %e, "bad request");
+        }
+    }
+    fn shutdown(&mut self) {
+        self.close();
+    }
+}
+
 /// How long a closing connection waits for its last bytes to leave and for
 /// the peer's unread bytes to drain (so an error response is not lost to a reset).
 const CLOSE_LINGER: Duration = Duration::from_secs(1);
@@ -41,9 +83,10 @@ impl Clock {
 }
 
 /// Writes everything the machine queued, then flushes (TLS records leave on flush).
-pub(crate) async fn write_output<IO>(io: &mut IO, conn: &mut ServerConn) -> io::Result<()>
+pub(crate) async fn write_output<IO, M>(io: &mut IO, conn: &mut M) -> io::Result<()>
 where
     IO: AsyncWrite + Unpin,
+    M: Machine,
 {
     let mut wrote = false;
     while let Some(out) = conn.poll_transmit() {
@@ -99,10 +142,10 @@ pub(crate) enum Wake<T = ()> {
 /// asks to be woken at once to learn when the idle period began: going through
 /// the timer would cost a timer reset, a runtime wake-up and an extra turn per
 /// request.
-pub(crate) fn due(conn: &mut ServerConn, now: Instant) -> bool {
+pub(crate) fn due(conn: &mut impl Machine, now: Instant) -> bool {
     let now = crate::time::to_machine(now);
     if conn.poll_timeout().is_some_and(|at| at <= now) {
-        let _ = conn.handle_timeout(now);
+        conn.handle_timeout(now);
         return true;
     }
     false
@@ -120,7 +163,7 @@ pub(crate) fn due(conn: &mut ServerConn, now: Instant) -> bool {
 /// ahead of the driver's next wake-up costs an extra `write` to the runtime's
 /// waker.
 pub(crate) fn arm_timer(
-    conn: &ServerConn,
+    conn: &impl Machine,
     sleep: std::pin::Pin<&mut tokio::time::Sleep>,
     now: Instant,
 ) -> bool {
@@ -138,7 +181,7 @@ pub(crate) fn arm_timer(
 /// socket failed, or nothing can wake it any more); `Ok(Some)` is the
 /// driver's own source, for the driver to handle.
 pub(crate) fn apply<T>(
-    conn: &mut ServerConn,
+    conn: &mut impl Machine,
     wake: Wake<T>,
     closing: &mut bool,
 ) -> Result<Option<T>, ()> {
@@ -146,20 +189,12 @@ pub(crate) fn apply<T>(
     match wake {
         Wake::Shutdown => {
             *closing = true;
-            conn.close();
+            conn.shutdown();
         }
-        Wake::Timer => {
-            let _ = conn.handle_timeout(now);
-        }
-        Wake::Read(Ok(0)) => {
-            let _ = conn.handle_eof(now);
-        }
-        Wake::Read(Ok(n)) => {
-            // A peer error queues its response; the loop writes it and closes.
-            if let Err(e) = conn.input_filled(now, n) {
-                tracing::debug!(error = %e, "bad request");
-            }
-        }
+        Wake::Timer => conn.handle_timeout(now),
+        Wake::Read(Ok(0)) => conn.handle_eof(now),
+        // A peer error queues its response; the loop writes it and closes.
+        Wake::Read(Ok(n)) => conn.input_filled(now, n),
         Wake::Read(Err(e)) => {
             tracing::debug!(error = %e, "read failed");
             return Err(());

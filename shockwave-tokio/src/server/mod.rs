@@ -35,6 +35,7 @@ pub mod reference;
 mod request;
 mod responder;
 pub mod service;
+mod sniff;
 mod tls;
 mod upgrade;
 mod usage;
@@ -54,6 +55,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tower_service::Service;
 use tracing::Instrument;
+
+use sniff::Preread;
 
 pub use native::{Handler, UpgradeFuture};
 pub use reference::Reference;
@@ -301,7 +304,7 @@ async fn serve_stream<A: App>(
         tracing::debug!(error = %e, "TCP_NODELAY");
     }
     let Some(acceptor) = tls else {
-        app.serve_conn(stream, peer, config, shutdown).await;
+        serve_plain(stream, peer, app, config, shutdown).await;
         return;
     };
     // Boxed: a TLS connection's state is several KiB, and inline it would make
@@ -347,7 +350,38 @@ async fn serve_tls<A: App>(
     // ALPN picks the protocol: only HTTP/1.1 so far; "h2" dispatches here later.
     let alpn = stream.get_ref().1.alpn_protocol();
     tracing::debug!(alpn = ?alpn.map(String::from_utf8_lossy), "TLS established");
-    app.serve_conn(stream, peer, config, shutdown).await;
+    app.serve_conn(stream, peer, config, shutdown, Preread::NONE)
+        .await;
+}
+
+/// A plain connection: HTTP/2 with prior knowledge if it starts with the
+/// preface, HTTP/1.1 otherwise.
+async fn serve_plain<A: App>(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    app: A,
+    config: Config,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // The first bytes are the start of a head: the header-read timeout applies.
+    let first = tokio::time::timeout(config.header_read_timeout, sniff::sniff(&mut stream));
+    let preread = tokio::select! {
+        // Nothing was asked yet: drop the connection.
+        _ = shutdown.changed() => return,
+        r = first => match r {
+            Ok(Ok(pre)) => pre,
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "read failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!("no request before the header-read timeout");
+                return;
+            }
+        },
+    };
+    app.serve_conn(stream, peer, config, shutdown, preread)
+        .await;
 }
 
 /// What answers requests on a connection: the native handler or a service.
@@ -358,6 +392,7 @@ trait App: Clone + Send + 'static {
         peer: SocketAddr,
         config: Config,
         shutdown: watch::Receiver<bool>,
+        preread: Preread,
     ) -> impl Future<Output = ()> + Send
     where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static;
@@ -378,10 +413,11 @@ impl<H: Handler> App for NativeApp<H> {
         _peer: SocketAddr,
         config: Config,
         shutdown: watch::Receiver<bool>,
+        preread: Preread,
     ) where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        native::run(io, &*self.0, config, shutdown).await;
+        native::run(io, &*self.0, config, shutdown, preread.bytes()).await;
     }
 }
 
@@ -403,9 +439,10 @@ where
         peer: SocketAddr,
         config: Config,
         shutdown: watch::Receiver<bool>,
+        preread: Preread,
     ) where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        service::run(io, self.0, config, shutdown, peer).await;
+        service::run(io, self.0, config, shutdown, peer, preread.bytes()).await;
     }
 }

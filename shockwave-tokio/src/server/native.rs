@@ -213,6 +213,7 @@ pub(crate) async fn run<IO, H>(
     handler: &H,
     config: Config,
     mut shutdown: watch::Receiver<bool>,
+    preread: &[u8],
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     H: Handler,
@@ -220,6 +221,8 @@ pub(crate) async fn run<IO, H>(
     let start = tokio::time::Instant::now();
     let clock = Clock::new(start);
     let mut conn = ServerConn::with_start(config, to_machine(start));
+    // What protocol detection read is a prefix of the first head: it fits.
+    let _ = conn.handle_input(to_machine(start), preread);
     let mut scratch = Vec::new();
     let mut state: Option<H::State> = None;
     let mut ex = Exchange::idle();

@@ -249,6 +249,7 @@ pub(crate) async fn run<IO, S, B>(
     config: Config,
     mut shutdown: watch::Receiver<bool>,
     peer: SocketAddr,
+    preread: &[u8],
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: Service<http::Request<Incoming>, Response = http::Response<B>>,
@@ -259,6 +260,8 @@ pub(crate) async fn run<IO, S, B>(
     let start = tokio::time::Instant::now();
     let clock = Clock::new(start);
     let mut conn = ServerConn::with_start(config, to_machine(start));
+    // What protocol detection read is a prefix of the first head: it fits.
+    let _ = conn.handle_input(to_machine(start), preread);
     let mut ex: Exchange<S::Future, B> = Exchange {
         method: Method::Get,
         future: None,
