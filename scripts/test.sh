@@ -227,26 +227,39 @@ step_no_std() {
     fi
 }
 
-# The real peers the tests talk to on 127.0.0.1: curl (Debian) and Python's h11
+# The real peers the tests talk to on 127.0.0.1: Debian's curl and nghttp2
+# tools (nghttp, h2load), and Python's h11, h2, hpack, wsproto and websockets
 # (PyPI). With SHOCKWAVE_REQUIRE_PEERS set, a test whose peer is missing fails
 # instead of skipping; CI sets it, so a missing peer cannot pass unnoticed.
+APT_PEERS=(curl:curl nghttp:nghttp2-client h2load:nghttp2-client)
+PIP_PEERS=(h11 h2 hpack wsproto websockets)
 step_peers() {
-    if ! command -v curl >/dev/null 2>&1; then
+    local want=() entry tool
+    for entry in "${APT_PEERS[@]}"; do
+        tool=${entry%%:*}
+        command -v "$tool" >/dev/null 2>&1 || want+=("${entry#*:}")
+    done
+    if [ "${#want[@]}" -gt 0 ]; then
         if [ "$QUICK" = 1 ]; then
-            warn "curl missing (--quick installs nothing): its tests skip"
+            warn "missing ${want[*]} (--quick installs nothing): their tests skip"
         else
-            apt_install curl
+            apt_install $(printf '%s\n' "${want[@]}" | sort -u)
         fi
     fi
-    if ! python3 -c "import h11" >/dev/null 2>&1; then
+    local missing=() module
+    for module in "${PIP_PEERS[@]}"; do
+        python3 -c "import $module" >/dev/null 2>&1 || missing+=("$module")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
         if [ "$QUICK" = 1 ]; then
-            warn "python3 h11 missing (--quick installs nothing): its tests skip"
+            warn "python3 ${missing[*]} missing (--quick installs nothing): their tests skip"
         else
-            python3 -m pip install --quiet --disable-pip-version-check h11
+            python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"
         fi
     fi
     command -v curl && curl --version | head -n 1
-    python3 -c "import h11; print('h11', h11.__version__)" || true
+    command -v nghttp && nghttp --version
+    python3 -c "import h11, h2, hpack; print('h11', h11.__version__, 'h2', h2.__version__, 'hpack', hpack.__version__)" || true
 }
 
 apt_install() {
@@ -304,7 +317,7 @@ run_step "toolchain: rustfmt and clippy" step_toolchain
 run_step "1. format: cargo fmt --all -- --check" step_fmt
 run_step "2. lint: cargo clippy --workspace --all-targets --all-features -- -D warnings" step_clippy
 run_step "3. no_std: cargo build -p shockwave-proto --no-default-features --target $NO_STD_TARGET" step_no_std
-run_step "4a. peers: curl and Python h11 for the tests with real peers" step_peers
+run_step "4a. peers: curl, nghttp2 tools and the Python packages the tests talk to" step_peers
 [ "$QUICK" = 1 ] || export SHOCKWAVE_REQUIRE_PEERS=1
 run_step "4. tests: cargo nextest run --workspace --all-features (with the fuzz corpora)" step_tests
 run_step "4b. doctests: cargo test --workspace --doc --all-features" step_doctests

@@ -1,8 +1,9 @@
-//! The comparison server for the load benchmark: a plain hyper 1.x HTTP/1.1
-//! server on a single-threaded tokio runtime, answering `GET /` with a fixed body
-//! and echoing `POST /echo`, the way the reference server does.
+//! The comparison server for the load benchmarks: a plain hyper 1.x server on
+//! a single-threaded tokio runtime, answering `GET /` with a fixed body and
+//! echoing `POST /echo`, the way the reference server does. HTTP/1.1 by
+//! default; `--h2` serves HTTP/2 with prior knowledge (h2c) instead.
 //!
-//! `hyper-hello --listen 127.0.0.1:9090 --body "Hello from Shockwave!\n"`
+//! `hyper-hello --listen 127.0.0.1:9090 [--h2] [--body "Hello from Shockwave!\n"]`
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -10,10 +11,10 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
+use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
 async fn handle(req: Request<Incoming>, hello: Bytes) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -42,6 +43,7 @@ async fn handle(req: Request<Incoming>, hello: Bytes) -> Result<Response<Full<By
 fn main() {
     let mut listen: SocketAddr = "127.0.0.1:9090".parse().unwrap();
     let mut hello = Bytes::from_static(b"Hello from Shockwave!\n");
+    let mut h2 = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -52,6 +54,7 @@ fn main() {
                     .expect("--listen ADDR")
             }
             "--body" => hello = Bytes::from(args.next().expect("--body TEXT")),
+            "--h2" => h2 = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -71,10 +74,17 @@ fn main() {
                     let hello = hello.clone();
                     tokio::spawn(async move {
                         let service = service_fn(move |req| handle(req, hello.clone()));
-                        let _ = http1::Builder::new()
-                            .pipeline_flush(true)
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
+                        let io = TokioIo::new(stream);
+                        let _ = if h2 {
+                            http2::Builder::new(TokioExecutor::new())
+                                .serve_connection(io, service)
+                                .await
+                        } else {
+                            http1::Builder::new()
+                                .pipeline_flush(true)
+                                .serve_connection(io, service)
+                                .await
+                        };
                     });
                 }
                 _ = tokio::signal::ctrl_c() => break,
