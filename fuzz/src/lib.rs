@@ -12,6 +12,7 @@ use shockwave_proto::h1::head::{FieldSpan, RequestLine, Span, StatusLine};
 use shockwave_proto::h1::parse::{Parsed, parse_request, parse_response};
 use shockwave_proto::h1::{Error, Method, ParseOptions};
 
+pub mod h2;
 mod server;
 
 /// Field lines a head may have in the head targets: small, so that

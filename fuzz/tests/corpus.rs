@@ -62,6 +62,11 @@ fn server_conn_corpus() {
     replay("server_conn", shockwave_fuzz::server_conn);
 }
 
+#[test]
+fn h2_frame_corpus() {
+    replay("h2_frame", shockwave_fuzz::h2::frame);
+}
+
 /// Every cargo-fuzz target has a corpus replayed above, and every corpus a target.
 #[test]
 fn every_target_has_a_corpus() {
@@ -81,6 +86,7 @@ fn every_target_has_a_corpus() {
         targets,
         [
             "chunked_body",
+            "h2_frame",
             "request_head",
             "response_head",
             "server_conn"
