@@ -16,9 +16,15 @@
 //! The parser is written once, generic over the kernel, and [`dispatch`] runs
 //! it monomorphised for the best kernel, so the choice costs one cached load per
 //! parse, not one indirect call per scan.
+//!
+//! The WebSocket kernels live in [`mask`] (XOR with the masking key) and
+//! [`utf8`] (text validation), each with its scalar twin and the same CPU
+//! detection; they dispatch per call, since each call covers a whole payload.
 
+pub(crate) mod mask;
 #[cfg(all(target_arch = "aarch64", not(miri)))]
 mod neon;
+pub(crate) mod utf8;
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 mod x86;
 

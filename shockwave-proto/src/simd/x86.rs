@@ -30,6 +30,28 @@ fn probe_avx2() -> bool {
     has
 }
 
+/// Whether the AVX2 kernels may run: AVX2 with BMI1/2, LZCNT and POPCNT, from
+/// the same cached probe the parser's dispatch uses (the WebSocket kernels ask
+/// per call, since they are not generic over a [`Kernel`](super::Kernel)).
+#[inline]
+pub(crate) fn has_avx2() -> bool {
+    #[cfg(target_feature = "avx2")]
+    {
+        true
+    }
+    #[cfg(all(not(target_feature = "avx2"), feature = "std"))]
+    {
+        match AVX2.load(core::sync::atomic::Ordering::Relaxed) {
+            0 => probe_avx2(),
+            v => v == 2,
+        }
+    }
+    #[cfg(all(not(target_feature = "avx2"), not(feature = "std")))]
+    {
+        false
+    }
+}
+
 #[cfg(all(test, feature = "std"))]
 std::thread_local! {
     /// Tests set this to run the parser with the SSE2 kernel on this thread.
