@@ -32,7 +32,7 @@ use super::error::{Error, ErrorKind, UsageError};
 mod record;
 mod store;
 
-pub(crate) use record::StreamRecord;
+pub(crate) use record::{StreamRecord, stored_fields};
 pub(crate) use store::{ClosedHow, StreamStore};
 
 /// A stream identifier: 31 bits, odd for streams a client opens, even for
@@ -79,6 +79,12 @@ impl StreamId {
         } else {
             Some(StreamId(self.0 + 2))
         }
+    }
+}
+
+impl From<u32> for StreamId {
+    fn from(id: u32) -> Self {
+        StreamId::new(id)
     }
 }
 

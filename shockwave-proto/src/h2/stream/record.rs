@@ -126,26 +126,11 @@ impl StreamRecord {
     pub(crate) fn has_output(&self) -> bool {
         self.state.can_send() && (self.buffered() > 0 || self.end_queued || self.trailers_queued)
     }
-
-    /// Stores a trailer section to encode later.
-    pub(crate) fn store_trailers<'f>(
-        &mut self,
-        fields: impl Iterator<Item = (&'f [u8], &'f [u8])>,
-    ) {
-        self.trailers.clear();
-        for (name, value) in fields {
-            self.trailers
-                .extend_from_slice(&(name.len() as u32).to_le_bytes());
-            self.trailers.extend_from_slice(name);
-            self.trailers
-                .extend_from_slice(&(value.len() as u32).to_le_bytes());
-            self.trailers.extend_from_slice(value);
-        }
-        self.trailers_queued = true;
-    }
 }
 
-/// The `(name, value)` entries stored by [`StreamRecord::store_trailers`].
+/// The `(name, value)` entries of a field list stored with 4-byte
+/// little-endian lengths before each name and value (trailers, and the
+/// application's fields while they are checked).
 pub(crate) fn stored_fields(mut bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     core::iter::from_fn(move || {
         let mut next = || {
@@ -165,12 +150,19 @@ mod tests {
     use alloc::vec;
 
     #[test]
-    fn trailers_round_trip() {
-        let mut r = StreamRecord::new(StreamId::new(1), 10, 10, 10);
-        let fields = [(&b"grpc-status"[..], &b"0"[..]), (b"x", b"")];
-        r.store_trailers(fields.iter().copied());
-        let back: Vec<_> = stored_fields(&r.trailers).collect();
+    fn stored_fields_round_trip() {
+        let mut bytes = Vec::new();
+        for part in [&b"grpc-status"[..], b"0", b"x", b""] {
+            bytes.extend_from_slice(&(part.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(part);
+        }
+        let back: Vec<_> = stored_fields(&bytes).collect();
         assert_eq!(back, vec![(&b"grpc-status"[..], &b"0"[..]), (b"x", b"")]);
+        assert_eq!(
+            stored_fields(&bytes[..5]).count(),
+            0,
+            "a cut entry ends the list"
+        );
     }
 
     #[test]

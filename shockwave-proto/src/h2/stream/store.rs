@@ -105,7 +105,8 @@ impl StreamStore {
         }
     }
 
-    fn remember(&mut self, id: StreamId, how: ClosedHow) {
+    /// Remembers a stream that closed without being live (refused, or reset at once).
+    pub(crate) fn remember(&mut self, id: StreamId, how: ClosedHow) {
         if self.closed.len() < self.closed_cap {
             self.closed.push((id, how));
         } else {
@@ -122,11 +123,6 @@ impl StreamStore {
             .map(|&(_, how)| how)
     }
 
-    /// The live streams' identifiers in increasing order.
-    pub(crate) fn ids(&self) -> impl Iterator<Item = StreamId> + '_ {
-        self.index.iter().map(|&(id, _)| id)
-    }
-
     /// The `n`th live stream in identifier order.
     pub(crate) fn nth(&self, n: usize) -> Option<&StreamRecord> {
         self.index.get(n).map(|&(_, slot)| &self.slots[slot])
@@ -141,12 +137,6 @@ impl StreamStore {
             f(&mut self.slots[slot])?;
         }
         Ok(())
-    }
-
-    /// The `n`th live record in identifier order, mutably.
-    pub(crate) fn nth_mut(&mut self, n: usize) -> Option<&mut StreamRecord> {
-        let slot = self.index.get(n)?.1;
-        Some(&mut self.slots[slot])
     }
 
     /// Live streams `pred` accepts.
@@ -168,7 +158,12 @@ mod tests {
         for id in [5u32, 1, 3] {
             s.insert(StreamId::new(id), 10, 10, 10);
         }
-        assert_eq!(s.ids().map(StreamId::value).collect::<Vec<_>>(), [1, 3, 5]);
+        assert_eq!(
+            (0..3)
+                .map(|n| s.nth(n).unwrap().id.value())
+                .collect::<Vec<_>>(),
+            [1, 3, 5]
+        );
         s.remove(StreamId::new(3), ClosedHow::ResetSent);
         assert!(s.get(StreamId::new(3)).is_none());
         assert_eq!(s.closed_how(StreamId::new(3)), Some(ClosedHow::ResetSent));
