@@ -9,6 +9,13 @@ use shockwave_proto::h2::{
 };
 use shockwave_proto::hpack::{Decoder, Encoder, HeaderList};
 
+/// A configuration changed from the defaults by `f`.
+pub fn config(f: impl FnOnce(&mut Config)) -> Config {
+    let mut c = Config::default();
+    f(&mut c);
+    c
+}
+
 /// An owned list of fields.
 pub type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 
