@@ -510,7 +510,15 @@ impl Conn {
     }
 
     pub(crate) fn advance_transmit(&mut self, n: usize) {
+        let was_full = self.core.output_full();
         self.core.write.advance(n);
+        // Frames that waited for room in the output are processed now; what
+        // they produce shows as an early deadline, so the driver polls.
+        if was_full && !self.core.output_full() && self.lent == 0 {
+            if let Err(e) = self.process() {
+                self.core.fail(e);
+            }
+        }
         self.core.fill();
     }
 

@@ -33,7 +33,7 @@ impl Core {
         if self.error.is_some() || self.closing {
             return None;
         }
-        if !self.notices.is_empty() {
+        if !self.notices.is_empty() || self.pending.is_some() {
             return Some(self.now);
         }
         let mut next: Option<Instant> = None;
