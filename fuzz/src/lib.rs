@@ -13,6 +13,7 @@ use shockwave_proto::h1::parse::{Parsed, parse_request, parse_response};
 use shockwave_proto::h1::{Error, Method, ParseOptions};
 
 pub mod h2;
+pub mod hpack;
 mod server;
 
 /// Field lines a head may have in the head targets: small, so that

@@ -67,6 +67,11 @@ fn h2_frame_corpus() {
     replay("h2_frame", shockwave_fuzz::h2::frame);
 }
 
+#[test]
+fn hpack_decoder_corpus() {
+    replay("hpack_decoder", shockwave_fuzz::hpack::decoder);
+}
+
 /// Every cargo-fuzz target has a corpus replayed above, and every corpus a target.
 #[test]
 fn every_target_has_a_corpus() {
@@ -87,6 +92,7 @@ fn every_target_has_a_corpus() {
         [
             "chunked_body",
             "h2_frame",
+            "hpack_decoder",
             "request_head",
             "response_head",
             "server_conn"
