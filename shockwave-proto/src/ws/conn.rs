@@ -403,12 +403,17 @@ impl Conn {
             return &mut [];
         }
         // Only a frame that must be whole in the buffer (an unfinished header,
-        // an in-place message, a control frame) makes a full buffer grow.
+        // an in-place message, a control frame) makes a full buffer grow; a
+        // stream of frames that fit never does, so the buffer stays as large
+        // as the largest such frame, not as the read rate.
         let stuck = match &self.frame {
             None => true,
             Some(f) => matches!(f.mode, Mode::InPlace(_) | Mode::Control),
         };
-        self.read.spare_for_read(stuck)
+        if stuck && self.read.spare().is_empty() {
+            return self.read.spare_for_read(true);
+        }
+        self.read.spare()
     }
 
     fn tick(&mut self, now: Instant) {
