@@ -1,9 +1,17 @@
 //! The response body handed to the application, and the slot through which
 //! the connection driver fills it.
 //!
-//! The slot holds at most [`SLOT_LIMIT`] bytes: the driver stops taking events
-//! from the machine (and so stops reading the socket, since the machine lends
-//! no read buffer while body bytes wait) until the application takes them.
+//! HTTP/1.1: the slot holds at most [`SLOT_LIMIT`] bytes: the driver stops
+//! taking events from the machine (and so stops reading the socket, since the
+//! machine lends no read buffer while body bytes wait) until the application
+//! takes them.
+//!
+//! HTTP/2: many streams share the socket, so one slow reader must not stop the
+//! others; flow control bounds the buffering instead. The driver queues every
+//! DATA payload, and each byte the application takes goes back to the
+//! connection's [`Releases`], from which the driver hands it to the machine
+//! (`release_data`), which then gives the server credit. A stream's slot thus
+//! never holds more than its receive window.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -13,6 +21,7 @@ use std::task::{Context, Poll, Waker};
 use bytes::{Buf, Bytes};
 use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
+use shockwave_proto::h2::StreamId;
 
 use super::error::{BoxError, Error};
 
@@ -87,12 +96,33 @@ struct SlotState {
 #[derive(Default)]
 pub(crate) struct Slot {
     state: Mutex<SlotState>,
+    /// HTTP/2: where the bytes the reader takes (or drops) are credited.
+    release: Option<(StreamId, Arc<Releases>)>,
 }
 
 impl Slot {
+    /// The slot of an HTTP/2 stream: bytes taken by the reader are credited
+    /// to `stream` in `releases`.
+    pub(crate) fn for_stream(stream: StreamId, releases: Arc<Releases>) -> Self {
+        Slot {
+            state: Mutex::default(),
+            release: Some((stream, releases)),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, SlotState> {
-        // A panic while holding the lock leaves plain data behind; keep going.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
+    }
+
+    /// Credits `bytes` the reader took or dropped (HTTP/2 only).
+    fn released(&self, bytes: usize, reader_gone: bool) {
+        if let Some((stream, releases)) = &self.release {
+            releases.push(Release {
+                stream: *stream,
+                bytes,
+                reader_gone,
+            });
+        }
     }
 
     /// Whether the driver may hand over more data now; if not, the driver is
@@ -111,15 +141,19 @@ impl Slot {
         self.lock().reader_gone
     }
 
-    /// Queues body bytes.
-    pub(crate) fn push_data(&self, data: &[u8]) {
+    /// Queues body bytes; `false` if the reader is gone (the bytes are dropped,
+    /// and an HTTP/2 driver credits them itself).
+    pub(crate) fn push_data(&self, data: &[u8]) -> bool {
         let mut s = self.lock();
-        if s.reader_gone || data.is_empty() {
-            return;
+        if s.reader_gone {
+            return false;
         }
-        s.queued += data.len();
-        s.data.push_back(Bytes::copy_from_slice(data));
-        wake(&mut s.reader_waker);
+        if !data.is_empty() {
+            s.queued += data.len();
+            s.data.push_back(Bytes::copy_from_slice(data));
+            wake(&mut s.reader_waker);
+        }
+        true
     }
 
     /// Queues the trailer section.
@@ -145,12 +179,114 @@ fn wake(waker: &mut Option<Waker>) {
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; keep going.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Body bytes of an HTTP/2 stream the application took (or dropped unread).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Release {
+    pub(crate) stream: StreamId,
+    pub(crate) bytes: usize,
+    /// The reader dropped the body: the stream is not wanted any more.
+    pub(crate) reader_gone: bool,
+}
+
+#[derive(Default)]
+struct ReleaseQueue {
+    entries: Vec<Release>,
+    driver_waker: Option<Waker>,
+}
+
+/// The credit the readers of one HTTP/2 connection's bodies gave back, for
+/// its driver to hand to the machine. Two vectors swap between the readers
+/// and the driver, so the queue allocates only while it grows.
+#[derive(Default)]
+pub(crate) struct Releases {
+    queue: Mutex<ReleaseQueue>,
+}
+
+impl Releases {
+    fn push(&self, release: Release) {
+        let mut q = lock(&self.queue);
+        match q.entries.last_mut() {
+            // A reader taking chunk after chunk adds to its last entry.
+            Some(last) if last.stream == release.stream && !last.reader_gone => {
+                last.bytes += release.bytes;
+                last.reader_gone = release.reader_gone;
+            }
+            _ => q.entries.push(release),
+        }
+        wake(&mut q.driver_waker);
+    }
+
+    /// Moves the queued releases into `out` (which must be empty); the driver
+    /// is woken when more arrive.
+    pub(crate) fn take(&self, cx: &mut Context<'_>, out: &mut Vec<Release>) {
+        let mut q = lock(&self.queue);
+        std::mem::swap(&mut q.entries, out);
+        if q.driver_waker
+            .as_ref()
+            .is_none_or(|w| !w.will_wake(cx.waker()))
+        {
+            q.driver_waker = Some(cx.waker().clone());
+        }
+    }
+}
+
+/// A request body sent again on another connection (the first one's server
+/// did not process it): the chunks already taken from the body, then the rest.
+pub(crate) struct Replay {
+    pub(crate) chunks: VecDeque<Bytes>,
+    /// The rest of the original body, if it had not ended.
+    pub(crate) rest: Option<RequestBody>,
+    /// The original body's trailers, if it had already yielded them.
+    pub(crate) trailers: Option<HeaderMap>,
+    /// The original body's size hint.
+    pub(crate) hint: SizeHint,
+}
+
+impl Body for Replay {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if let Some(chunk) = self.chunks.pop_front() {
+            return Poll::Ready(Some(Ok(Frame::data(chunk))));
+        }
+        if let Some(trailers) = self.trailers.take() {
+            return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
+        }
+        match &mut self.rest {
+            Some(rest) => rest.as_mut().poll_frame(cx),
+            None => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.is_empty()
+            && self.trailers.is_none()
+            && self.rest.as_ref().is_none_or(|rest| rest.is_end_stream())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.hint
+    }
+}
+
 /// The body of a response: body chunks as they arrive, then the trailer
 /// section (if the server sent one) as a final frame.
 ///
-/// The connection reads the socket only as fast as this body is consumed.
-/// Dropping it before the end closes the connection instead of returning it
-/// to the pool (unless the whole body had already arrived).
+/// The server sends only as fast as this body is consumed. HTTP/1.1: the
+/// connection reads the socket no faster, and dropping the body before its
+/// end closes the connection instead of returning it to the pool (unless the
+/// whole body had already arrived). HTTP/2: the bytes taken are credited back
+/// to the server (flow control), and dropping the body before its end resets
+/// only its stream (`CANCEL`); the connection's other requests go on.
 ///
 /// Collect it with [`http_body_util::BodyExt::collect`], or use
 /// [`ResponseBody::bytes`].
@@ -199,6 +335,7 @@ impl Body for ResponseBody {
             s.queued -= data.len();
             wake(&mut s.driver_waker);
             drop(s);
+            slot.released(data.len(), false);
             let len = data.len() as u64;
             let mut hint = SizeHint::new();
             hint.set_lower(self.hint.lower().saturating_sub(len));
@@ -249,8 +386,10 @@ impl Drop for ResponseBody {
             let mut s = slot.lock();
             s.reader_gone = true;
             s.data.clear();
-            s.queued = 0;
+            let dropped = std::mem::take(&mut s.queued);
             wake(&mut s.driver_waker);
+            drop(s);
+            slot.released(dropped, true);
         }
     }
 }

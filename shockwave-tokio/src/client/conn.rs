@@ -1,4 +1,6 @@
-//! Dialing (TCP, then TLS for `https`) and the connection driver.
+//! Dialing (TCP, then TLS for `https`), what the drivers share (the job
+//! channel's messages, writing out, the timer, header conversion), and the
+//! HTTP/1.1 connection driver (the HTTP/2 one is in `http2/`).
 //!
 //! One task per connection. The task owns the socket and the HTTP/1.1 machine
 //! and takes requests from a channel; the pool holds the channel's sender. A
@@ -16,23 +18,23 @@
 //! backpressure), hand out events, then timers; it repeats while any step made
 //! progress, so every `Pending` left behind has registered a waker.
 
-use std::future::{Future, poll_fn};
-use std::pin::Pin;
+use std::future::poll_fn;
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
 use http::header::{CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 use shockwave_proto::h1::client::{ClientConn, ClientEvent};
 use shockwave_proto::h1::{self, BodyFraming, Fields, UsageError};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 use super::body::{RequestBody, ResponseBody, Slot};
+use super::drive::{self, BadField, Timer};
 use super::error::{Error, ErrorKind};
 use super::pool::{Pool, PoolKey, PooledConn, Protocol};
 use crate::time::{to_machine, to_tokio};
@@ -112,8 +114,7 @@ where
         pool: Arc::downgrade(pool),
         idle_timeout: pool.idle_timeout(),
         idle_since: now,
-        sleep: Box::pin(tokio::time::sleep_until(now)),
-        sleep_at: None,
+        timer: Timer::new(now),
         ex: None,
         eof: false,
         need_flush: false,
@@ -128,7 +129,7 @@ where
 }
 
 /// The request body's progress.
-enum Sending {
+pub(crate) enum Sending {
     /// Frames still come from the body.
     Body(RequestBody),
     /// The body ended; the end (with trailers, if chunked) is still to be queued.
@@ -177,8 +178,7 @@ struct Driver<IO> {
     pool: Weak<Pool>,
     idle_timeout: Duration,
     idle_since: Instant,
-    sleep: Pin<Box<Sleep>>,
-    sleep_at: Option<Instant>,
+    timer: Timer,
     ex: Option<Exchange>,
     eof: bool,
     need_flush: bool,
@@ -256,10 +256,7 @@ where
         };
         let host = match parts.headers.contains_key(HOST) {
             true => None,
-            false => parts.uri.authority().map(|a| match a.port() {
-                Some(port) => format!("{}:{}", a.host(), port.as_str()),
-                None => a.host().to_owned(),
-            }),
+            false => drive::uri_authority(&parts.uri),
         };
         let target = parts
             .uri
@@ -268,7 +265,6 @@ where
             .as_bytes();
         // The machine frames the body itself.
         let fields = host
-            .as_deref()
             .map(|h| (HOST.as_str().as_bytes(), h.as_bytes()))
             .into_iter()
             .chain(
@@ -366,31 +362,14 @@ where
 
     /// Writes what the machine queued, then flushes.
     fn poll_write(&mut self, cx: &mut Context<'_>, progress: &mut bool) -> Result<(), Stop> {
-        while let Some(bytes) = self.conn.poll_transmit() {
-            match Pin::new(&mut self.io).poll_write(cx, bytes) {
-                Poll::Ready(Ok(0)) => {
-                    return Err(Stop::Fail(Error::with(
-                        ErrorKind::Io,
-                        std::io::Error::from(std::io::ErrorKind::WriteZero),
-                    )));
-                }
-                Poll::Ready(Ok(n)) => {
-                    self.conn.advance_transmit(n);
-                    self.need_flush = true;
-                    *progress = true;
-                }
-                Poll::Ready(Err(e)) => return Err(Stop::Fail(Error::with(ErrorKind::Io, e))),
-                Poll::Pending => return Ok(()),
-            }
-        }
-        if self.need_flush {
-            match Pin::new(&mut self.io).poll_flush(cx) {
-                Poll::Ready(Ok(())) => self.need_flush = false,
-                Poll::Ready(Err(e)) => return Err(Stop::Fail(Error::with(ErrorKind::Io, e))),
-                Poll::Pending => {}
-            }
-        }
-        Ok(())
+        drive::poll_write(
+            &mut self.io,
+            &mut self.conn,
+            &mut self.need_flush,
+            cx,
+            progress,
+        )
+        .map_err(Stop::Fail)
     }
 
     /// Reads into the machine's buffer. The machine lends no room while body
@@ -404,11 +383,9 @@ where
         if buf.is_empty() {
             return Ok(());
         }
-        let mut read = ReadBuf::new(buf);
-        match Pin::new(&mut self.io).poll_read(cx, &mut read) {
+        match drive::poll_read(&mut self.io, buf, cx) {
             Poll::Pending => Ok(()),
-            Poll::Ready(Ok(())) => {
-                let n = read.filled().len();
+            Poll::Ready(Ok(n)) => {
                 *progress = true;
                 let now = to_machine(Instant::now());
                 if n == 0 {
@@ -553,27 +530,14 @@ where
             .is_none()
             .then(|| self.idle_since + self.idle_timeout);
         let machine = self.conn.poll_timeout().map(to_tokio);
-        let deadline = match (machine, idle_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let Some(at) = deadline else {
+        let Poll::Ready(now) = self.timer.poll(cx, [machine, idle_deadline]) else {
             return Ok(());
         };
-        if self.sleep_at != Some(at) {
-            self.sleep.as_mut().reset(at);
-            self.sleep_at = Some(at);
-        }
-        if self.sleep.as_mut().poll(cx).is_pending() {
-            return Ok(());
-        }
-        let now = Instant::now();
         if idle_deadline.is_some_and(|d| now >= d) {
             // Evicted: idle longer than the pool keeps connections.
             return Err(Stop::Exit);
         }
         self.conn.handle_timeout(to_machine(now))?;
-        self.sleep_at = None;
         if self.conn.poll_timeout().map(to_tokio) != machine {
             *progress = true;
         }
@@ -614,20 +578,10 @@ where
 
 /// A field section as an `http` header map (the parser already checked the syntax).
 fn header_map(fields: Fields<'_>) -> Result<HeaderMap, Stop> {
-    let mut map = HeaderMap::with_capacity(fields.len());
-    for field in fields {
-        let bad = |_| {
-            Stop::Fail(Error::new(ErrorKind::Protocol(
-                h1::ErrorKind::InvalidFieldValue,
-            )))
-        };
-        let name = HeaderName::from_bytes(field.name).map_err(|_| {
-            Stop::Fail(Error::new(ErrorKind::Protocol(
-                h1::ErrorKind::InvalidFieldName,
-            )))
-        })?;
-        let value = HeaderValue::from_bytes(field.value).map_err(bad)?;
-        map.append(name, value);
-    }
-    Ok(map)
+    drive::header_map(fields.len(), fields.iter().map(|f| (f.name, f.value))).map_err(|bad| {
+        Stop::Fail(Error::new(ErrorKind::Protocol(match bad {
+            BadField::Name => h1::ErrorKind::InvalidFieldName,
+            BadField::Value => h1::ErrorKind::InvalidFieldValue,
+        })))
+    })
 }

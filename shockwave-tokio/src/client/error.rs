@@ -3,7 +3,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
-use shockwave_proto::h1;
+use shockwave_proto::{h1, h2};
 
 /// A boxed error from a request body or a transport.
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -27,6 +27,21 @@ pub enum ErrorKind {
     Protocol(h1::ErrorKind),
     /// The machine refused a command (a bug in this crate or a request it cannot frame).
     Usage(h1::UsageError),
+    /// The server broke HTTP/2 (a connection error, or a malformed response
+    /// that ended only this request's stream); the machine's error says how.
+    Http2(h2::ErrorKind),
+    /// The HTTP/2 machine refused a command: a request it cannot send (a
+    /// field value it refuses, a method without the pseudo-headers it needs).
+    Http2Usage(h2::UsageError),
+    /// This request's HTTP/2 stream was reset with the code: by the server
+    /// (RST_STREAM), or by this client when the server's frames on it were
+    /// malformed (then [`std::error::Error::source`] says so). The
+    /// connection's other requests are not affected.
+    StreamReset(h2::ErrorCode),
+    /// The server's GOAWAY ended the connection with the code before this
+    /// request's response was complete (requests the server had not processed
+    /// are sent again on another connection instead).
+    GoAway(h2::ErrorCode),
     /// Reading or writing the socket failed.
     Io,
     /// The request body returned an error.
@@ -71,6 +86,7 @@ impl Error {
                         | h1::ErrorKind::HeadTimeout
                         | h1::ErrorKind::BodyTimeout
                 )
+                | ErrorKind::Http2(h2::ErrorKind::SettingsTimeout | h2::ErrorKind::PingTimeout)
         )
     }
 
@@ -89,6 +105,28 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The HTTP/2 error code the request ended with: the code of the server's
+    /// RST_STREAM or GOAWAY, or of the error our machine detected.
+    pub fn h2_code(&self) -> Option<h2::ErrorCode> {
+        match self.kind {
+            ErrorKind::StreamReset(code) | ErrorKind::GoAway(code) => Some(code),
+            ErrorKind::Http2(kind) => Some(kind.code()),
+            _ => None,
+        }
+    }
+
+    /// The same failure for another request on the connection: one connection
+    /// error fails every stream in flight, each with its own `Error`.
+    pub(crate) fn duplicate(&self) -> Error {
+        Error {
+            kind: self.kind,
+            source: self
+                .source
+                .as_ref()
+                .map(|source| BoxError::from(source.to_string())),
+        }
+    }
 }
 
 impl From<h1::Error> for Error {
@@ -100,6 +138,18 @@ impl From<h1::Error> for Error {
 impl From<h1::UsageError> for Error {
     fn from(e: h1::UsageError) -> Self {
         Error::new(ErrorKind::Usage(e))
+    }
+}
+
+impl From<h2::Error> for Error {
+    fn from(e: h2::Error) -> Self {
+        Error::new(ErrorKind::Http2(e.kind()))
+    }
+}
+
+impl From<h2::UsageError> for Error {
+    fn from(e: h2::UsageError) -> Self {
+        Error::new(ErrorKind::Http2Usage(e))
     }
 }
 
@@ -126,6 +176,15 @@ impl fmt::Display for Error {
                 write!(f, "HTTP/1.1 protocol error: {}", h1::Error::new(kind))?
             }
             ErrorKind::Usage(e) => write!(f, "request refused by the connection: {e}")?,
+            ErrorKind::Http2(kind) => write!(
+                f,
+                "HTTP/2 protocol error: {} ({})",
+                kind.description(),
+                kind.code()
+            )?,
+            ErrorKind::Http2Usage(e) => write!(f, "request refused by the HTTP/2 connection: {e}")?,
+            ErrorKind::StreamReset(code) => write!(f, "HTTP/2 stream reset ({code})")?,
+            ErrorKind::GoAway(code) => write!(f, "connection going away ({code})")?,
             ErrorKind::Io => f.write_str("connection I/O failed")?,
             ErrorKind::RequestBody => f.write_str("request body failed")?,
             ErrorKind::ConnectionClosed => {

@@ -1,13 +1,26 @@
-//! Idle connections per origin.
+//! Connections per origin.
 //!
 //! The pool holds [`PooledConn`] handles, never sockets: each connection is a
-//! driver task fed through a channel, and a handle is that channel's sender. An
-//! HTTP/1.1 connection carries one exchange at a time, so [`Pool::checkout`]
-//! takes its handle out and the driver gives it back with [`Pool::checkin`] when
-//! the response has ended and the machine says the connection is reusable. A
-//! multiplexed protocol (HTTP/2) fits the same shape: its handle reports
-//! [`Protocol::is_multiplexed`], stays in the pool when checked out, and a clone
-//! goes to each request while the connection can take another stream.
+//! driver task fed through a channel, and a handle is that channel's sender.
+//!
+//! - HTTP/1.1 carries one exchange at a time: checkout takes an idle
+//!   handle out, and the driver gives it back with [`Pool::checkin`] when the
+//!   response has ended and the machine says the connection is reusable.
+//! - HTTP/2 is multiplexed ([`Protocol::is_multiplexed`]): its handle goes into
+//!   the pool as soon as the connection is up (`DialGuard::finish`) and stays
+//!   there; checkout hands each request a clone. Past the server's
+//!   SETTINGS_MAX_CONCURRENT_STREAMS a request waits in the driver's channel
+//!   for a stream to close rather than opening a second connection: the server
+//!   chose the limit, and one connection per origin is what RFC 9113 section
+//!   9.1 asks of clients. After a GOAWAY the driver closes its channel, which
+//!   takes the handle out of the pool, and finishes the streams in flight.
+//!
+//! Connecting ([`Pool::checkout_or_dial`]): when the new connection may turn
+//! out multiplexed (h2c by prior knowledge, or TLS offering `h2`), one caller
+//! dials and the others to the same origin wait for its outcome, so a burst of
+//! requests to a new origin opens one connection, not one each. When the
+//! server chose HTTP/1.1, the origin is remembered as such and later callers
+//! dial in parallel.
 //!
 //! Eviction: dropping a handle closes the channel, and an idle driver exits when
 //! its channel closes, when the server closes the socket (it keeps reading while
@@ -15,10 +28,10 @@
 //! driver has exited reports closed, and checkout skips it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::conn::Job;
@@ -28,6 +41,16 @@ use super::conn::Job;
 pub(crate) enum Scheme {
     Http,
     Https,
+}
+
+impl Scheme {
+    /// The `:scheme` of HTTP/2 requests.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
 }
 
 /// An origin: connections are shared only between requests to the same one.
@@ -44,7 +67,8 @@ pub(crate) struct PoolKey {
 pub(crate) enum Protocol {
     /// One exchange at a time; the handle is checked out exclusively.
     Http1,
-    // Http2: multiplexed; `is_multiplexed` returns true and checkout clones.
+    /// Many streams at once; checkout clones the handle.
+    Http2,
 }
 
 impl Protocol {
@@ -52,6 +76,7 @@ impl Protocol {
     pub(crate) fn is_multiplexed(self) -> bool {
         match self {
             Protocol::Http1 => false,
+            Protocol::Http2 => true,
         }
     }
 }
@@ -66,23 +91,90 @@ pub(crate) struct PooledConn {
 }
 
 impl PooledConn {
-    /// Whether the driver still runs.
+    /// Whether the driver still takes requests (it closes its channel when it
+    /// exits, and an HTTP/2 driver also after a GOAWAY).
     pub(crate) fn is_open(&self) -> bool {
         !self.jobs.is_closed()
     }
 
-    /// Whether the connection can take another request now.
-    pub(crate) fn can_take_request(&self) -> bool {
-        // An HTTP/1.1 driver in the pool is idle by construction; an HTTP/2 one
-        // would also check its stream count against the peer's limit.
-        self.is_open()
+    /// Another handle to the same driver (multiplexed connections).
+    fn share(&self) -> PooledConn {
+        PooledConn {
+            key: self.key.clone(),
+            protocol: self.protocol,
+            jobs: self.jobs.clone(),
+            idle_since: self.idle_since,
+        }
     }
 }
 
-/// Idle connections, by origin.
+/// What a dial for an origin is known to give.
+#[derive(Debug)]
+enum Dialing {
+    /// A caller is connecting; the others wait until the sender drops.
+    InProgress(watch::Receiver<()>),
+    /// The server chose HTTP/1.1 last time: callers dial in parallel.
+    Http1,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    hosts: HashMap<PoolKey, Vec<PooledConn>>,
+    dialing: HashMap<PoolKey, Dialing>,
+}
+
+/// What [`Pool::checkout_or_dial`] found.
+pub(crate) enum Checkout {
+    /// A connection that takes the request.
+    Found(PooledConn),
+    /// Connect, then report with [`DialGuard::finish`].
+    Dial(DialGuard),
+    /// Another caller is connecting to this origin: wait for
+    /// `changed()` to return (an error once it is done), then check out again.
+    Wait(watch::Receiver<()>),
+}
+
+/// The right to dial an origin others wait for; dropping it (a failed or
+/// abandoned connect) lets the next caller try.
+pub(crate) struct DialGuard {
+    pool: Option<(Arc<Pool>, PoolKey)>,
+    _done: Option<watch::Sender<()>>,
+}
+
+impl DialGuard {
+    /// The connection is up: a multiplexed one goes into the pool before the
+    /// waiters wake, so they find it; an HTTP/1.1 one marks the origin.
+    pub(crate) fn finish(mut self, conn: &PooledConn) {
+        let Some((pool, key)) = self.pool.take() else {
+            return;
+        };
+        let mut state = pool.lock();
+        if conn.protocol.is_multiplexed() {
+            state.dialing.remove(&key);
+            if pool.max_idle_per_host > 0 {
+                state.hosts.entry(key).or_default().push(conn.share());
+            }
+        } else {
+            state.dialing.insert(key, Dialing::Http1);
+        }
+    }
+}
+
+impl Drop for DialGuard {
+    fn drop(&mut self) {
+        if let Some((pool, key)) = self.pool.take() {
+            let mut state = pool.lock();
+            if matches!(state.dialing.get(&key), Some(Dialing::InProgress(_))) {
+                state.dialing.remove(&key);
+            }
+        }
+    }
+}
+
+/// Connections by origin.
 #[derive(Debug)]
 pub(crate) struct Pool {
-    hosts: Mutex<HashMap<PoolKey, Vec<PooledConn>>>,
+    state: Mutex<State>,
     max_idle_per_host: usize,
     idle_timeout: Duration,
 }
@@ -90,10 +182,14 @@ pub(crate) struct Pool {
 impl Pool {
     pub(crate) fn new(max_idle_per_host: usize, idle_timeout: Duration) -> Self {
         Pool {
-            hosts: Mutex::new(HashMap::new()),
+            state: Mutex::default(),
             max_idle_per_host,
             idle_timeout,
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn idle_timeout(&self) -> Duration {
@@ -102,53 +198,89 @@ impl Pool {
 
     /// A live connection to `key` that can take a request now, most recently
     /// used first; dead and expired handles met on the way are dropped.
-    pub(crate) fn checkout(&self, key: &PoolKey) -> Option<PooledConn> {
-        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        let idle = hosts.get_mut(key)?;
+    fn take(state: &mut State, key: &PoolKey, timeout: Duration) -> Option<PooledConn> {
+        let conns = state.hosts.get_mut(key)?;
         let now = Instant::now();
-        let timeout = self.idle_timeout;
-        idle.retain(|c| c.is_open() && now.duration_since(c.idle_since) < timeout);
-        let found = idle.iter().rposition(PooledConn::can_take_request);
-        let conn = found.map(|i| {
-            if idle[i].protocol.is_multiplexed() {
-                PooledConn {
-                    key: idle[i].key.clone(),
-                    protocol: idle[i].protocol,
-                    jobs: idle[i].jobs.clone(),
-                    idle_since: idle[i].idle_since,
-                }
+        // A multiplexed driver watches its own idle time and closes its channel.
+        conns.retain(|c| {
+            c.is_open()
+                && (c.protocol.is_multiplexed() || now.duration_since(c.idle_since) < timeout)
+        });
+        let conn = conns.pop().map(|conn| {
+            if conn.protocol.is_multiplexed() {
+                let shared = conn.share();
+                conns.push(conn);
+                shared
             } else {
-                idle.remove(i)
+                conn
             }
         });
-        if idle.is_empty() {
-            hosts.remove(key);
+        if conns.is_empty() {
+            state.hosts.remove(key);
         }
         conn
     }
 
-    /// Gives back a connection that just became idle. Beyond the per-host
-    /// limit the handle is dropped, which ends its driver.
+    /// A pooled connection (see `take`), or else the right to dial (`Dial`), or a wait for
+    /// the caller already dialing. `may_multiplex`: whether a new connection
+    /// may be shared (otherwise every caller dials on its own).
+    pub(crate) fn checkout_or_dial(
+        self: &Arc<Self>,
+        key: &PoolKey,
+        may_multiplex: bool,
+    ) -> Checkout {
+        let mut state = self.lock();
+        if let Some(conn) = Self::take(&mut state, key, self.idle_timeout) {
+            return Checkout::Found(conn);
+        }
+        if may_multiplex {
+            match state.dialing.get(key) {
+                Some(Dialing::Http1) => {}
+                // A sender still there means the dial is still going on.
+                Some(Dialing::InProgress(rx)) if rx.has_changed().is_ok() => {
+                    return Checkout::Wait(rx.clone());
+                }
+                _ => {
+                    let (tx, rx) = watch::channel(());
+                    state.dialing.insert(key.clone(), Dialing::InProgress(rx));
+                    return Checkout::Dial(DialGuard {
+                        pool: Some((self.clone(), key.clone())),
+                        _done: Some(tx),
+                    });
+                }
+            }
+        }
+        Checkout::Dial(DialGuard {
+            pool: None,
+            _done: None,
+        })
+    }
+
+    /// Gives back an HTTP/1.1 connection that just became idle. Beyond the
+    /// per-host limit the handle is dropped, which ends its driver.
     pub(crate) fn checkin(&self, mut conn: PooledConn) {
         if self.max_idle_per_host == 0 || !conn.is_open() {
             return;
         }
         conn.idle_since = Instant::now();
-        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        let idle = hosts.entry(conn.key.clone()).or_default();
+        let mut state = self.lock();
+        let idle = state.hosts.entry(conn.key.clone()).or_default();
         idle.retain(PooledConn::is_open);
         if idle.len() >= self.max_idle_per_host {
-            // Keep the most recently used: drop the oldest.
-            idle.remove(0);
+            // Keep the most recently used: drop the oldest HTTP/1.1 one.
+            if let Some(i) = idle.iter().position(|c| !c.protocol.is_multiplexed()) {
+                idle.remove(i);
+            }
         }
         idle.push(conn);
     }
 
-    /// Idle connections held for `key` (for tests and metrics).
+    /// Open connections held for `key` (for tests and metrics).
     #[allow(dead_code)]
     pub(crate) fn idle_count(&self, key: &PoolKey) -> usize {
-        let hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        hosts
+        let state = self.lock();
+        state
+            .hosts
             .get(key)
             .map_or(0, |v| v.iter().filter(|c| c.is_open()).count())
     }

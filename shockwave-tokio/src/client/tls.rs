@@ -8,11 +8,22 @@ use rustls_pki_types::pem::PemObject;
 
 use super::error::{Error, ErrorKind};
 
-/// The ALPN protocols the client offers, most preferred first. HTTP/2 goes
-/// in front (`b"h2"`) once the pool has an HTTP/2 driver to hand such a
-/// connection to; `connect` then dispatches on the negotiated protocol.
-pub(crate) fn alpn_protocols() -> Vec<Vec<u8>> {
-    vec![b"http/1.1".to_vec()]
+/// ALPN identifier of HTTP/2 over TLS (RFC 9113 section 3.2).
+pub(crate) const ALPN_H2: &[u8] = b"h2";
+/// ALPN identifier of HTTP/1.1.
+pub(crate) const ALPN_HTTP1: &[u8] = b"http/1.1";
+
+/// The ALPN protocols the client offers, most preferred first: `h2` before
+/// `http/1.1` unless one of them is turned off.
+pub(crate) fn alpn_protocols(h1: bool, h2: bool) -> Vec<Vec<u8>> {
+    let mut list = Vec::with_capacity(2);
+    if h2 {
+        list.push(ALPN_H2.to_vec());
+    }
+    if h1 {
+        list.push(ALPN_HTTP1.to_vec());
+    }
+    list
 }
 
 /// A trust anchor for `https` servers, added with
@@ -68,6 +79,8 @@ pub(crate) struct TlsSettings {
     pub(crate) roots: Vec<Certificate>,
     /// A complete configuration that replaces the two above.
     pub(crate) custom: Option<Arc<ClientConfig>>,
+    /// The ALPN protocols offered when the configuration names none.
+    pub(crate) alpn: Vec<Vec<u8>>,
 }
 
 impl Default for TlsSettings {
@@ -76,6 +89,7 @@ impl Default for TlsSettings {
             built_in_roots: true,
             roots: Vec::new(),
             custom: None,
+            alpn: alpn_protocols(true, true),
         }
     }
 }
@@ -89,7 +103,7 @@ impl TlsSettings {
                 return Ok(custom.clone());
             }
             let mut config = ClientConfig::clone(custom);
-            config.alpn_protocols = alpn_protocols();
+            config.alpn_protocols = self.alpn.clone();
             return Ok(Arc::new(config));
         }
         let mut store = RootCertStore::empty();
@@ -112,7 +126,7 @@ impl TlsSettings {
             .map_err(|e| Error::with(ErrorKind::Tls, e))?
             .with_root_certificates(store)
             .with_no_client_auth();
-        config.alpn_protocols = alpn_protocols();
+        config.alpn_protocols = self.alpn.clone();
         Ok(Arc::new(config))
     }
 }
