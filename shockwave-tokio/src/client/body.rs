@@ -401,3 +401,72 @@ impl std::fmt::Debug for ResponseBody {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::{BodyExt, Full};
+
+    #[tokio::test]
+    async fn replay_yields_the_kept_chunks_then_the_rest() {
+        let replay = Replay {
+            chunks: [Bytes::from_static(b"ab"), Bytes::from_static(b"cd")].into(),
+            rest: Some(box_body(Full::new(Bytes::from_static(b"ef")))),
+            trailers: None,
+            hint: SizeHint::with_exact(6),
+        };
+        assert_eq!(replay.size_hint().exact(), Some(6));
+        let collected = replay.collect().await.unwrap();
+        assert_eq!(collected.to_bytes(), "abcdef");
+    }
+
+    #[tokio::test]
+    async fn replay_of_an_ended_body_ends_with_its_trailers() {
+        let mut trailers = HeaderMap::new();
+        trailers.insert("x-sum", "1".parse().unwrap());
+        let replay = Replay {
+            chunks: [Bytes::from_static(b"all")].into(),
+            rest: None,
+            trailers: Some(trailers),
+            hint: SizeHint::new(),
+        };
+        assert!(!replay.is_end_stream());
+        let collected = replay.collect().await.unwrap();
+        assert_eq!(collected.trailers().unwrap()["x-sum"], "1");
+        assert_eq!(collected.to_bytes(), "all");
+    }
+
+    fn drain(releases: &Releases) -> Vec<Release> {
+        let mut out = Vec::new();
+        let waker = std::task::Waker::noop();
+        releases.take(&mut Context::from_waker(waker), &mut out);
+        out
+    }
+
+    #[tokio::test]
+    async fn reading_an_http2_body_credits_its_stream_and_dropping_it_says_so() {
+        let releases = Arc::new(Releases::default());
+        let stream = StreamId::new(3);
+        let slot = Arc::new(Slot::for_stream(stream, releases.clone()));
+        let mut body = ResponseBody::new(slot.clone(), None);
+        assert!(slot.push_data(b"hello"));
+        assert!(slot.push_data(b" world"));
+        assert!(slot.push_data(b"!"));
+        let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        let second = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        assert_eq!((&first[..], &second[..]), (&b"hello"[..], &b" world"[..]));
+        // Two reads of one stream add up in one entry.
+        let taken = drain(&releases);
+        assert_eq!(taken.len(), 1);
+        assert_eq!(
+            (taken[0].stream, taken[0].bytes, taken[0].reader_gone),
+            (stream, 11, false)
+        );
+        // The unread byte is credited when the body goes, with the notice.
+        drop(body);
+        let taken = drain(&releases);
+        assert_eq!(taken.len(), 1);
+        assert_eq!((taken[0].bytes, taken[0].reader_gone), (1, true));
+        assert!(!slot.push_data(b"late"));
+    }
+}

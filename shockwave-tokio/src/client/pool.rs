@@ -285,3 +285,110 @@ impl Pool {
             .map_or(0, |v| v.iter().filter(|c| c.is_open()).count())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> PoolKey {
+        PoolKey {
+            scheme: Scheme::Http,
+            host: "example".into(),
+            port: 80,
+        }
+    }
+
+    fn conn(protocol: Protocol) -> (PooledConn, mpsc::Receiver<Job>) {
+        let (jobs, rx) = mpsc::channel(1);
+        let conn = PooledConn {
+            key: key(),
+            protocol,
+            jobs,
+            idle_since: Instant::now(),
+        };
+        (conn, rx)
+    }
+
+    #[tokio::test]
+    async fn a_burst_waits_for_one_dial_and_shares_its_http2_connection() {
+        let pool = Arc::new(Pool::new(8, Duration::from_secs(60)));
+        let Checkout::Dial(guard) = pool.checkout_or_dial(&key(), true) else {
+            panic!("the first caller dials");
+        };
+        let Checkout::Wait(mut waiting) = pool.checkout_or_dial(&key(), true) else {
+            panic!("the second caller waits");
+        };
+        let (h2, _rx) = conn(Protocol::Http2);
+        guard.finish(&h2);
+        // The wait ends with the dial, and the connection is there to share.
+        assert!(waiting.changed().await.is_err());
+        for _ in 0..3 {
+            let Checkout::Found(shared) = pool.checkout_or_dial(&key(), true) else {
+                panic!("the HTTP/2 connection is shared");
+            };
+            assert!(shared.jobs.same_channel(&h2.jobs));
+        }
+        assert_eq!(pool.idle_count(&key()), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_dial_lets_the_next_caller_dial() {
+        let pool = Arc::new(Pool::new(8, Duration::from_secs(60)));
+        let Checkout::Dial(guard) = pool.checkout_or_dial(&key(), true) else {
+            panic!("the first caller dials");
+        };
+        let Checkout::Wait(mut waiting) = pool.checkout_or_dial(&key(), true) else {
+            panic!("the second caller waits");
+        };
+        drop(guard);
+        assert!(waiting.changed().await.is_err());
+        assert!(matches!(
+            pool.checkout_or_dial(&key(), true),
+            Checkout::Dial(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_http1_origin_dials_in_parallel_and_checks_out_exclusively() {
+        let pool = Arc::new(Pool::new(8, Duration::from_secs(60)));
+        let Checkout::Dial(guard) = pool.checkout_or_dial(&key(), true) else {
+            panic!("the first caller dials");
+        };
+        let (h1, _rx) = conn(Protocol::Http1);
+        guard.finish(&h1);
+        // The server chose HTTP/1.1: nobody waits for the next dial.
+        let Checkout::Dial(_a) = pool.checkout_or_dial(&key(), true) else {
+            panic!("dials");
+        };
+        let Checkout::Dial(_b) = pool.checkout_or_dial(&key(), true) else {
+            panic!("dials in parallel");
+        };
+        pool.checkin(h1);
+        assert!(matches!(
+            pool.checkout_or_dial(&key(), true),
+            Checkout::Found(_)
+        ));
+        // Taken out: the next caller dials its own.
+        assert!(matches!(
+            pool.checkout_or_dial(&key(), true),
+            Checkout::Dial(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_closed_http2_channel_leaves_the_pool() {
+        let pool = Arc::new(Pool::new(8, Duration::from_secs(60)));
+        let Checkout::Dial(guard) = pool.checkout_or_dial(&key(), true) else {
+            panic!("dials");
+        };
+        let (h2, mut rx) = conn(Protocol::Http2);
+        guard.finish(&h2);
+        // What the driver does on GOAWAY.
+        rx.close();
+        assert!(matches!(
+            pool.checkout_or_dial(&key(), true),
+            Checkout::Dial(_)
+        ));
+        assert_eq!(pool.idle_count(&key()), 0);
+    }
+}

@@ -325,3 +325,46 @@ impl Stream {
         let _ = reply.send(Reply::Refused(PendingRequest { parts, body }));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    fn kept(map: &HeaderMap) -> Vec<String> {
+        map.iter()
+            .filter(|(name, value)| forwarded(map, name, value))
+            .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn connection_specific_fields_are_dropped() {
+        let map = fields(&[
+            ("host", "example.com"),
+            ("connection", "keep-alive, x-hop"),
+            ("keep-alive", "timeout=5"),
+            ("proxy-connection", "keep-alive"),
+            ("transfer-encoding", "chunked"),
+            ("upgrade", "websocket"),
+            ("x-hop", "named by connection"),
+            ("te", "trailers"),
+            ("accept", "*/*"),
+            ("x-end", "kept"),
+        ]);
+        assert_eq!(kept(&map), ["te: trailers", "accept: */*", "x-end: kept"]);
+    }
+
+    #[test]
+    fn te_other_than_trailers_is_dropped() {
+        let map = fields(&[("te", "gzip"), ("te", "Trailers")]);
+        assert_eq!(kept(&map), ["te: Trailers"]);
+    }
+}
