@@ -3,51 +3,19 @@
 //! a small TCP proxy that counts the connections it accepts, so "many
 //! requests, one connection" is measured, not assumed.
 
+mod client_h2_support;
 mod client_support;
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use client_h2_support::Proxy;
 use client_support::{ChunkedBody, pattern};
 use http::{HeaderMap, Request, Response};
 use http_body_util::BodyExt;
 use shockwave_tokio::client::{Certificate, Client};
 use shockwave_tokio::server::{Incoming, Reference, Server, TlsConfig};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
-
-/// Forwards every connection to `target`, counting them.
-struct Proxy {
-    addr: SocketAddr,
-    accepted: Arc<AtomicUsize>,
-}
-
-impl Proxy {
-    async fn start(target: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let count = accepted.clone();
-        tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                count.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-            }
-        });
-        Proxy { addr, accepted }
-    }
-
-    fn accepted(&self) -> usize {
-        self.accepted.load(Ordering::SeqCst)
-    }
-}
 
 /// A running server: plain and TLS ports, each behind a counting proxy.
 struct Running {
