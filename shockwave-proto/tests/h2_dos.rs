@@ -115,15 +115,7 @@ fn post(peer: &mut RawPeer, stream: u32) -> Vec<u8> {
         (":authority", "x"),
     ]);
     let mut out = Vec::new();
-    frame::write_headers(
-        &mut out,
-        StreamId::new(stream),
-        &block,
-        false,
-        true,
-        None,
-        None,
-    );
+    out.extend(headers(stream, &block, false, true));
     out
 }
 
@@ -369,15 +361,7 @@ fn continuation_flood_is_bounded_by_frame_count() {
     let mut a = Attack::new(config);
     let block = a.peer.block(&[(":method", "GET")]);
     let mut head = Vec::new();
-    frame::write_headers(
-        &mut head,
-        StreamId::new(1),
-        &block,
-        false,
-        false,
-        None,
-        None,
-    );
+    head.extend(headers(1, &block, false, false));
     a.send(&head).unwrap();
     let (n, e) = a.until_error(10_000, |_, _| {
         let mut out = Vec::new();
@@ -395,15 +379,7 @@ fn continuation_flood_is_bounded_by_block_bytes() {
     let max_block = config.max_header_block_size;
     let mut a = Attack::new(config);
     let mut head = Vec::new();
-    frame::write_headers(
-        &mut head,
-        StreamId::new(1),
-        &[0x40; 16_000],
-        false,
-        false,
-        None,
-        None,
-    );
+    head.extend(headers(1, &[0x40; 16_000], false, false));
     a.send(&head).unwrap();
     let (n, e) = a.until_error(10_000, |_, _| {
         let mut out = Vec::new();
@@ -445,7 +421,7 @@ fn hpack_bomb_gets_431_and_the_connection_survives() {
     }
     block.extend(std::iter::repeat_n(0x80 | 62, 2000)); // index 62: the entry
     let mut out = Vec::new();
-    frame::write_headers(&mut out, StreamId::new(1), &block, true, true, None, None);
+    out.extend(headers(1, &block, true, true));
     a.send(&out).unwrap();
     let frames = a.output();
     assert!(
@@ -462,7 +438,7 @@ fn hpack_bomb_gets_431_and_the_connection_survives() {
     let mut ok = Vec::new();
     let mut block = vec![0x80 | 2, 0x80 | 7, 0x80 | 4];
     block.extend_from_slice(&[0x01, 1, b'x']);
-    frame::write_headers(&mut ok, StreamId::new(3), &block, true, true, None, None);
+    ok.extend(headers(3, &block, true, true));
     a.send(&ok).unwrap();
     assert_eq!(a.server.active_streams(), 1);
 }

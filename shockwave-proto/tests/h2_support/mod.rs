@@ -9,6 +9,21 @@ use shockwave_proto::h2::{
 };
 use shockwave_proto::hpack::{Decoder, Encoder, HeaderList};
 
+/// A HEADERS frame (no padding or priority) carrying `block` on `stream`.
+pub fn headers(stream: u32, block: &[u8], end_stream: bool, end_headers: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    frame::write_headers(
+        &mut out,
+        StreamId::new(stream),
+        block,
+        end_stream,
+        end_headers,
+        None,
+        None,
+    );
+    out
+}
+
 /// A configuration changed from the defaults by `f`.
 pub fn config(f: impl FnOnce(&mut Config)) -> Config {
     let mut c = Config::default();

@@ -514,10 +514,12 @@ impl Conn {
         self.core.write.advance(n);
         // Frames that waited for room in the output are processed now; what
         // they produce shows as an early deadline, so the driver polls.
-        if was_full && !self.core.output_full() && self.lent == 0 {
-            if let Err(e) = self.process() {
-                self.core.fail(e);
-            }
+        if was_full
+            && !self.core.output_full()
+            && self.lent == 0
+            && let Err(e) = self.process()
+        {
+            self.core.fail(e);
         }
         self.core.fill();
     }
@@ -661,8 +663,7 @@ impl Core {
             .set_max_table_size(settings.header_table_size as usize);
         let id = StreamId::new(1);
         self.last_peer_stream = id;
-        let (send, init, target) = self.windows();
-        let rec = self.store.insert(id, send, init, target);
+        let rec = self.insert_stream(id);
         rec.state = super::stream::StreamState::HalfClosedRemote;
         rec.known = true;
         rec.final_head_received = true;
@@ -679,5 +680,31 @@ impl Core {
         self.closing = true;
         self.pending = None;
         self.held = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::h2::UsageError;
+
+    #[test]
+    fn our_client_refuses_to_open_past_the_last_identifier() {
+        let mut conn = Conn::new(Role::Client, Config::default(), Instant::ZERO);
+        conn.core.next_local = Some(StreamId::MAX);
+        let parts = RequestParts {
+            method: b"GET",
+            scheme: b"https",
+            authority: b"x",
+            path: b"/",
+            protocol: None,
+        };
+        let none: [(&[u8], &[u8]); 0] = [];
+        assert_eq!(conn.core.send_request(parts, none, true), Ok(StreamId::MAX));
+        assert!(!conn.core.can_open_stream());
+        assert_eq!(
+            conn.core.send_request(parts, none, true),
+            Err(UsageError::StreamIdsExhausted)
+        );
     }
 }

@@ -451,8 +451,7 @@ impl Core {
         if end_stream && info.content_length.is_some_and(|n| n > 0) {
             return self.stream_error(Error::stream_error(id, ErrorKind::ContentLengthMismatch));
         }
-        let (send, init, target) = self.windows();
-        let rec = self.store.insert(id, send, init, target);
+        let rec = self.insert_stream(id);
         rec.state = StreamState::Open;
         rec.known = true;
         rec.final_head_received = true;
@@ -475,14 +474,17 @@ impl Core {
         Ok(())
     }
 
-    /// The windows a new stream starts with: (send, receive as the peer sees
-    /// it, receive target).
-    pub(super) fn windows(&self) -> (u32, u32, u32) {
-        (
+    /// A new live stream with the windows streams start with now (send: the
+    /// peer's initial window; receive: ours as the peer may be using it). The
+    /// connection is no longer idle.
+    pub(super) fn insert_stream(&mut self, id: StreamId) -> &mut crate::h2::stream::StreamRecord {
+        self.idle_since = None;
+        let (send, init, target) = (
             self.peer.initial_window_size,
             self.local_initial_window,
             self.config.initial_window_size,
-        )
+        );
+        self.store.insert(id, send, init, target)
     }
 
     /// RFC 9113 section 10.5.1: a request head over our SETTINGS_MAX_HEADER_LIST_SIZE
@@ -595,8 +597,7 @@ impl Core {
         if !method_ok || info.content_length.is_some_and(|n| n > 0) {
             return self.stream_error(Error::stream_error(promised, ErrorKind::InvalidPushRequest));
         }
-        let (send, init, target) = self.windows();
-        let rec = self.store.insert(promised, send, init, target);
+        let rec = self.insert_stream(promised);
         rec.state = transition(StreamState::Idle, StreamEvent::RecvPushPromise, promised)
             .map_err(|_| Error::connection(ErrorKind::InvalidStreamId))?;
         rec.known = true;

@@ -268,8 +268,7 @@ impl Core {
         let priority = stored_fields(&self.fields)
             .filter(|(name, _)| *name == b"priority")
             .fold(Priority::default(), |p, (_, v)| p.updated(v));
-        let (send, init, target) = self.windows();
-        let rec = self.store.insert(id, send, init, target);
+        let rec = self.insert_stream(id);
         rec.state = StreamState::Open;
         rec.known = true;
         rec.head_sent = true;
@@ -311,8 +310,7 @@ impl Core {
         self.take_fields(fields)?;
         self.next_local = id.next();
         self.write_head_block(associated, &pseudo[..n], false, Some(id));
-        let (send, init, target) = self.windows();
-        let rec = self.store.insert(id, send, init, target);
+        let rec = self.insert_stream(id);
         rec.state = StreamState::ReservedLocal;
         rec.known = true;
         rec.final_head_received = true;
