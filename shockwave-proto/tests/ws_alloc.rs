@@ -131,7 +131,7 @@ fn round(
     client.send_binary(&BINARY[..(i * 131) % 4096]).unwrap();
     server.send_text(&TEXT[..TEXT.len() - 1]).unwrap();
     server.send_binary(&BINARY).unwrap();
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         let t = TEXT.as_bytes();
         client
             .send_fragment(MessageKind::Text, &t[..20], false)

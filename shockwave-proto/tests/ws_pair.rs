@@ -557,8 +557,7 @@ fn protocol_errors_end_with_their_codes() {
             ErrorKind::MessageTooLarge,
         ),
         (
-            [0..4]
-                .iter()
+            (0..4)
                 .flat_map(|_| client_frame(0x00, b""))
                 .collect::<Vec<u8>>(),
             ErrorKind::UnexpectedContinuation,

@@ -239,7 +239,7 @@ fn our_client(deflate: bool) {
     .unwrap();
     while let Some(b) = http.poll_transmit() {
         let n = b.len();
-        peer.write(&b.to_vec());
+        peer.write(b);
         http.advance_transmit(n);
     }
     let mut negotiated = None;
