@@ -194,3 +194,30 @@ fn a_warmed_connection_serves_1000_requests_without_allocating() {
     assert_eq!(n, 0, "allocations while serving 1000 requests");
     assert_eq!(w.server.active_streams(), 0);
 }
+
+/// Requests per second through the pair (both machines, one thread):
+/// `cargo test --release -p shockwave-proto --test h2_alloc -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn throughput() {
+    let mut w = World {
+        client: ClientConn::new(Config::default()),
+        server: ServerConn::new(Config::default()),
+        wire: Vec::with_capacity(1 << 20),
+        responses: 0,
+    };
+    for _ in 0..100 {
+        w.batch();
+    }
+    let start = std::time::Instant::now();
+    for _ in 0..50_000 {
+        w.batch();
+    }
+    let elapsed = start.elapsed();
+    let requests = 200_000;
+    println!(
+        "{requests} requests in {elapsed:?}: {:.0} requests/s, {:.2} us per request (client + server)",
+        requests as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / requests as f64
+    );
+}

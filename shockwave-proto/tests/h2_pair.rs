@@ -74,7 +74,6 @@ fn get_and_response() {
     assert_eq!(pair.server.active_streams(), 0);
     assert_eq!(pair.client.active_streams(), 0);
     assert!(!pair.server.is_closed());
-    let _ = ErrorCode::NO_ERROR;
 }
 
 /// The client's side of an upload: sends `body` as room allows.

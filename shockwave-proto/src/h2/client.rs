@@ -168,7 +168,7 @@ impl ClientConn {
         self.conn.handle_input(now, bytes)
     }
 
-    /// Room to read the socket into (empty: backpressure).
+    /// Room to read the socket into (empty: backpressure, as for the server).
     pub fn input_buf(&mut self) -> &mut [u8] {
         self.conn.input_buf()
     }

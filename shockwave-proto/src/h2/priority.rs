@@ -4,7 +4,9 @@
 //! A request's priority comes from its `priority` field (a structured-field
 //! dictionary, RFC 8941: `u=0..7` urgency, `i` incremental; unknown parameters
 //! and out-of-range values ignored) and may be replaced later by a
-//! PRIORITY_UPDATE frame. The send scheduler serves lower urgency first;
+//! PRIORITY_UPDATE frame. A PRIORITY_UPDATE for a stream that is not open yet
+//! is ignored (RFC 9218 section 7 lets a server buffer it; not buffering keeps
+//! memory bounded without a further limit). The send scheduler serves lower urgency first;
 //! within one urgency, non-incremental streams one after the other in stream
 //! order, then incremental streams round-robin, a frame each.
 //!

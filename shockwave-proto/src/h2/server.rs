@@ -165,8 +165,9 @@ impl ServerConn {
         self.conn.handle_input(now, bytes)
     }
 
-    /// Room to read the socket into; empty while an event waits to be polled,
-    /// the peer does not read our output, or the connection takes no input.
+    /// Room to read the socket into; empty once the read buffer is full (an
+    /// event waits to be polled, or the peer does not read our output and
+    /// frames wait for room) or the connection takes no input.
     pub fn input_buf(&mut self) -> &mut [u8] {
         self.conn.input_buf()
     }

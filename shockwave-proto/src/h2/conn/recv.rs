@@ -56,7 +56,7 @@ impl Core {
         };
         match frame {
             Frame::Data(d) => return self.on_data(d, payload),
-            Frame::Headers(f) => self.on_headers(f, payload)?,
+            Frame::Headers(f) => self.on_headers(f)?,
             Frame::Continuation(f) => self.on_continuation(f)?,
             Frame::PushPromise(f) => self.on_push_promise(f)?,
             Frame::Priority(f) => {
@@ -68,7 +68,7 @@ impl Core {
             Frame::RstStream(f) => self.on_rst_stream(f)?,
             Frame::Settings(f) => self.on_settings(f)?,
             Frame::Ping(f) => self.on_ping(f)?,
-            Frame::Goaway(f) => return self.on_goaway(f, payload),
+            Frame::Goaway(f) => return self.on_goaway(f),
             Frame::WindowUpdate(f) => self.on_window_update(f)?,
             Frame::PriorityUpdate(f) => {
                 // RFC 9218 section 7.1: a client receiving one is a connection error.
@@ -300,8 +300,7 @@ impl Core {
 
     // ----- field blocks -----
 
-    fn on_headers(&mut self, f: HeadersFrame<'_>, payload: &[u8]) -> Result<(), Error> {
-        let _ = payload;
+    fn on_headers(&mut self, f: HeadersFrame<'_>) -> Result<(), Error> {
         if f.fragment.is_empty() && !f.end_headers {
             self.spend_empty()?;
         }
@@ -429,8 +428,10 @@ impl Core {
             return Err(Error::connection(ErrorKind::InvalidStreamId));
         }
         self.last_peer_stream = id;
-        // Section 6.8: after our final GOAWAY, newer streams are ignored.
+        // Section 6.8: after our final GOAWAY, newer streams are ignored (and
+        // frames that follow on them, as after a reset of ours).
         if self.goaway_sent.is_some_and(|last| id > last) {
+            self.store.remember(id, ClosedHow::ResetSent);
             return Ok(());
         }
         // Section 5.1.2: past SETTINGS_MAX_CONCURRENT_STREAMS, REFUSED_STREAM.
@@ -714,7 +715,7 @@ impl Core {
         Ok(())
     }
 
-    fn on_goaway(&mut self, f: GoawayFrame<'_>, payload: &[u8]) -> Result<bool, Error> {
+    fn on_goaway(&mut self, f: GoawayFrame<'_>) -> Result<bool, Error> {
         // Section 6.8: the last stream id may only go down.
         let last = self
             .goaway_received
@@ -735,8 +736,8 @@ impl Core {
                 n += 1;
             }
         }
+        // The debug data follows the 8 fixed bytes of the payload.
         let at = frame::FRAME_HEADER_LEN + 8;
-        let _ = payload;
         self.pending = Some(Pending::Goaway {
             last: f.last_stream_id,
             code: f.code,
