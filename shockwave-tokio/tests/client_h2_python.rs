@@ -255,3 +255,32 @@ async fn flow_control_both_ways_with_trailers() {
     assert!(collected.to_bytes() == pattern(1 << 20), "echo differs");
     assert_eq!(stats_connections(&server), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connection_says_goodbye_after_the_pool_idle_timeout() {
+    let Some(server) = PyServer::start("h2_server.py") else {
+        return;
+    };
+    let client = Client::builder()
+        .http2_prior_knowledge(true)
+        .pool_idle_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    assert_eq!(
+        get_text(&client, &server.url("/")).await,
+        "hello from python h2\n"
+    );
+    assert_eq!(
+        get_text(&client, &server.url("/")).await,
+        "hello from python h2\n"
+    );
+    assert_eq!(stats_connections(&server), 1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Evicted with a GOAWAY; the next request dials again.
+    assert_eq!(stats(&server)["goaways"], 1);
+    assert_eq!(
+        get_text(&client, &server.url("/")).await,
+        "hello from python h2\n"
+    );
+    assert_eq!(stats_connections(&server), 2);
+}

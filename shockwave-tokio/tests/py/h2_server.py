@@ -16,6 +16,7 @@ A connection that starts with "GET" instead of the HTTP/2 preface is a stats que
   resets       RST_STREAM frames received from the client
   refused      streams refused with REFUSED_STREAM
   violations   protocol errors the h2 package raised (the connection is then dropped)
+  goaways      GOAWAY frames received from the client
 
 Options: --max-streams N (SETTINGS_MAX_CONCURRENT_STREAMS, default 100);
 --goaway-after N (on the first connection, once N requests arrived, send GOAWAY with
@@ -42,7 +43,7 @@ parser.add_argument("--goaway-after", type=int, default=0)
 parser.add_argument("--goaway-delay", type=int, default=200)
 args = parser.parse_args()
 
-stats = dict(connections=0, max_open=0, ignored=0, resets=0, refused=0, violations=0)
+stats = dict(connections=0, max_open=0, ignored=0, resets=0, refused=0, violations=0, goaways=0)
 refused_keys = set()
 
 
@@ -140,6 +141,8 @@ class Connection:
             self.wake_senders()
         elif isinstance(event, (h2.events.WindowUpdated, h2.events.RemoteSettingsChanged)):
             self.wake_senders()
+        elif isinstance(event, h2.events.ConnectionTerminated):
+            stats["goaways"] += 1
 
     async def respond(self, sid):
         head = self.heads.pop(sid)
