@@ -15,6 +15,7 @@ use shockwave_proto::h1::{Error, Method, ParseOptions};
 pub mod h2;
 pub mod hpack;
 mod server;
+pub mod ws;
 
 /// Field lines a head may have in the head targets: small, so that
 /// `TooManyFields` is reached too.

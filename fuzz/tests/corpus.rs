@@ -72,6 +72,21 @@ fn hpack_decoder_corpus() {
     replay("hpack_decoder", shockwave_fuzz::hpack::decoder);
 }
 
+#[test]
+fn ws_frame_corpus() {
+    replay("ws_frame", shockwave_fuzz::ws::ws_frame);
+}
+
+#[test]
+fn ws_inflate_corpus() {
+    replay("ws_inflate", shockwave_fuzz::ws::ws_inflate);
+}
+
+#[test]
+fn ws_conn_corpus() {
+    replay("ws_conn", shockwave_fuzz::ws::ws_conn);
+}
+
 /// Every cargo-fuzz target has a corpus replayed above, and every corpus a target.
 #[test]
 fn every_target_has_a_corpus() {
@@ -95,7 +110,10 @@ fn every_target_has_a_corpus() {
             "hpack_decoder",
             "request_head",
             "response_head",
-            "server_conn"
+            "server_conn",
+            "ws_conn",
+            "ws_frame",
+            "ws_inflate"
         ],
         "a new target needs its replay test in tests/corpus.rs"
     );
