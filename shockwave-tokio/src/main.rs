@@ -1,6 +1,6 @@
 //! The reference server: `GET /` says hello, `POST /echo` streams the body
-//! back, anything else is 404, over HTTP/1.1 on `--listen` and HTTPS on
-//! `--tls-listen`. It uses the native handler and is the benchmark target.
+//! back, anything else is 404, over HTTP/1.1 and HTTP/2 (h2c prior knowledge) on `--listen` and HTTPS on
+//! `--tls-listen` (ALPN h2 and http/1.1). It uses the native handler and is the benchmark target.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -12,8 +12,8 @@ shockwave: the Shockwave reference server
 
 usage: shockwave [options]
 
-  --listen ADDR      plain HTTP/1.1 address (default 127.0.0.1:8080)
-  --tls-listen ADDR  HTTPS address (ALPN http/1.1); off unless given
+  --listen ADDR      plain HTTP/1.1 and h2c address (default 127.0.0.1:8080)
+  --tls-listen ADDR  HTTPS address (ALPN h2, http/1.1); off unless given
   --cert FILE        PEM certificate chain for --tls-listen
   --key FILE         PEM private key for --tls-listen
                      (without --cert/--key a self-signed certificate is made)

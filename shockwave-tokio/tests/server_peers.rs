@@ -102,9 +102,10 @@ async fn curl_plain_and_tls() {
     assert!(out.status.success());
     assert!(out.stdout == body, "echo via curl");
 
-    // TLS, verified against the self-signed certificate, with ALPN.
+    // TLS, verified against the self-signed certificate, with ALPN
+    // (HTTP/2 over TLS is tested in server_h2_peers.rs).
     let mut cmd = Command::new("/usr/bin/curl");
-    cmd.args(["-sS", "-v", "--max-time", "10", "--cacert"])
+    cmd.args(["-sS", "-v", "--http1.1", "--max-time", "10", "--cacert"])
         .arg(&cert)
         .arg("--resolve")
         .arg(format!("localhost:{}:127.0.0.1", srv.tls.port()))
@@ -124,7 +125,7 @@ async fn curl_plain_and_tls() {
 
     // TLS echo, chunked upload.
     let mut cmd = Command::new("/usr/bin/curl");
-    cmd.args(["-sS", "--max-time", "10", "--cacert"])
+    cmd.args(["-sS", "--http1.1", "--max-time", "10", "--cacert"])
         .arg(&cert)
         .args(["-H", "Transfer-Encoding: chunked", "--data-binary"])
         .arg(format!("@{}", body_file.display()))

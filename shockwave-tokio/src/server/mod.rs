@@ -30,6 +30,8 @@
 //! [`Server::shutdown_timeout`], then aborts what is left.
 
 mod conn;
+mod http2;
+mod incoming;
 pub mod native;
 pub mod reference;
 mod request;
@@ -49,6 +51,7 @@ use std::time::Duration;
 
 use http_body::Body;
 use shockwave_proto::h1::Config;
+use shockwave_proto::h2;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
@@ -58,12 +61,12 @@ use tracing::Instrument;
 
 use sniff::Preread;
 
+pub use incoming::{BoxError, Incoming, IncompleteBody, PeerAddr};
 pub use native::{Handler, UpgradeFuture};
 pub use reference::Reference;
 pub use request::{Fields, FieldsIter, Request, Version};
 pub use responder::Responder;
-pub use service::{BoxError, Incoming, IncompleteBody, PeerAddr};
-pub use tls::{ALPN_HTTP11, TlsConfig};
+pub use tls::{ALPN_H2, ALPN_HTTP11, TlsConfig};
 pub use upgrade::{OnUpgrade, UpgradeError, Upgraded};
 pub use usage::UsageError;
 
@@ -81,6 +84,7 @@ struct Listener {
 pub struct Server {
     listeners: Vec<Listener>,
     config: Config,
+    h2_config: h2::Config,
     max_connections: usize,
     shutdown_timeout: Duration,
     tls_handshake_timeout: Duration,
@@ -99,6 +103,7 @@ impl Server {
         Server {
             listeners: Vec::new(),
             config: Config::default(),
+            h2_config: h2::Config::default(),
             max_connections: Semaphore::MAX_PERMITS,
             shutdown_timeout: Duration::from_secs(10),
             tls_handshake_timeout: Duration::from_secs(10),
@@ -132,6 +137,13 @@ impl Server {
     /// The HTTP/1.1 machine's limits and timeouts for every connection.
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
+        self
+    }
+
+    /// The HTTP/2 machine's limits, windows and timeouts for every HTTP/2
+    /// connection (ALPN `h2`, or h2c on a plain port).
+    pub fn http2_config(mut self, config: h2::Config) -> Self {
+        self.h2_config = config;
         self
     }
 
@@ -247,7 +259,10 @@ impl Server {
                     Ok((stream, peer)) => {
                         let permit = slot.take();
                         let app = app.clone();
-                        let config = self.config.clone();
+                        let config = Configs {
+                            h1: self.config.clone(),
+                            h2: self.h2_config.clone(),
+                        };
                         let shutdown = shutdown_rx.clone();
                         let tls = listeners[i].1.clone();
                         let handshake = self.tls_handshake_timeout;
@@ -297,7 +312,7 @@ async fn serve_stream<A: App>(
     tls: Option<tokio_rustls::TlsAcceptor>,
     handshake_timeout: Duration,
     app: A,
-    config: Config,
+    config: Configs,
     shutdown: watch::Receiver<bool>,
 ) {
     if let Err(e) = stream.set_nodelay(true) {
@@ -328,7 +343,7 @@ async fn serve_tls<A: App>(
     acceptor: tokio_rustls::TlsAcceptor,
     handshake_timeout: Duration,
     app: A,
-    config: Config,
+    config: Configs,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let handshake = tokio::time::timeout(handshake_timeout, acceptor.accept(stream));
@@ -347,11 +362,26 @@ async fn serve_tls<A: App>(
             }
         },
     };
-    // ALPN picks the protocol: only HTTP/1.1 so far; "h2" dispatches here later.
     let alpn = stream.get_ref().1.alpn_protocol();
     tracing::debug!(alpn = ?alpn.map(String::from_utf8_lossy), "TLS established");
-    app.serve_conn(stream, peer, config, shutdown, Preread::NONE)
-        .await;
+    if alpn == Some(ALPN_H2) {
+        let conn = h2::ServerConn::with_start(
+            config.h2,
+            crate::time::to_machine(tokio::time::Instant::now()),
+        );
+        app.serve_h2(stream, peer, conn, shutdown).await;
+    } else {
+        // h2c is for cleartext only (RFC 7540 section 3.2): no Upgrade over TLS.
+        app.serve_conn(stream, peer, config.h1, None, shutdown, Preread::NONE)
+            .await;
+    }
+}
+
+/// The machines' settings, for either protocol a connection turns out to speak.
+#[derive(Clone, Debug)]
+struct Configs {
+    h1: Config,
+    h2: h2::Config,
 }
 
 /// A plain connection: HTTP/2 with prior knowledge if it starts with the
@@ -360,11 +390,11 @@ async fn serve_plain<A: App>(
     mut stream: TcpStream,
     peer: SocketAddr,
     app: A,
-    config: Config,
+    config: Configs,
     mut shutdown: watch::Receiver<bool>,
 ) {
     // The first bytes are the start of a head: the header-read timeout applies.
-    let first = tokio::time::timeout(config.header_read_timeout, sniff::sniff(&mut stream));
+    let first = tokio::time::timeout(config.h1.header_read_timeout, sniff::sniff(&mut stream));
     let preread = tokio::select! {
         // Nothing was asked yet: drop the connection.
         _ = shutdown.changed() => return,
@@ -380,8 +410,13 @@ async fn serve_plain<A: App>(
             }
         },
     };
-    app.serve_conn(stream, peer, config, shutdown, preread)
-        .await;
+    if preread.is_h2() {
+        let conn = http2::new_conn(config.h2, tokio::time::Instant::now(), preread.bytes());
+        app.serve_h2(stream, peer, conn, shutdown).await;
+    } else {
+        app.serve_conn(stream, peer, config.h1, Some(config.h2), shutdown, preread)
+            .await;
+    }
 }
 
 /// What answers requests on a connection: the native handler or a service.
@@ -391,8 +426,20 @@ trait App: Clone + Send + 'static {
         io: IO,
         peer: SocketAddr,
         config: Config,
+        h2c: Option<h2::Config>,
         shutdown: watch::Receiver<bool>,
         preread: Preread,
+    ) -> impl Future<Output = ()> + Send
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// Serves an HTTP/2 connection with its machine, already made.
+    fn serve_h2<IO>(
+        self,
+        io: IO,
+        peer: SocketAddr,
+        conn: h2::ServerConn,
+        shutdown: watch::Receiver<bool>,
     ) -> impl Future<Output = ()> + Send
     where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static;
@@ -412,12 +459,33 @@ impl<H: Handler> App for NativeApp<H> {
         io: IO,
         _peer: SocketAddr,
         config: Config,
+        h2c: Option<h2::Config>,
         shutdown: watch::Receiver<bool>,
         preread: Preread,
     ) where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        native::run(io, &*self.0, config, shutdown, preread.bytes()).await;
+        native::run(
+            io,
+            &*self.0,
+            config,
+            h2c.as_ref(),
+            shutdown,
+            preread.bytes(),
+        )
+        .await;
+    }
+
+    async fn serve_h2<IO>(
+        self,
+        io: IO,
+        _peer: SocketAddr,
+        conn: h2::ServerConn,
+        shutdown: watch::Receiver<bool>,
+    ) where
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        http2::native::run(io, &*self.0, conn, shutdown, None).await;
     }
 }
 
@@ -438,11 +506,26 @@ where
         io: IO,
         peer: SocketAddr,
         config: Config,
+        // The tower path answers `Upgrade: h2c` requests over HTTP/1.1 (allowed:
+        // the upgrade is the server's choice); h2c by prior knowledge works.
+        _h2c: Option<h2::Config>,
         shutdown: watch::Receiver<bool>,
         preread: Preread,
     ) where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         service::run(io, self.0, config, shutdown, peer, preread.bytes()).await;
+    }
+
+    async fn serve_h2<IO>(
+        self,
+        io: IO,
+        peer: SocketAddr,
+        conn: h2::ServerConn,
+        shutdown: watch::Receiver<bool>,
+    ) where
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        http2::service::run(io, self.0, conn, shutdown, peer).await;
     }
 }

@@ -54,12 +54,14 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use shockwave_proto::h1::Config;
 use shockwave_proto::h1::server::{ServerConn, ServerEvent};
+use shockwave_proto::h1::{BodyFraming, Config};
+use shockwave_proto::h2;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
 use super::conn::{self, Clock, Wake};
+use super::http2::{self, upgrade};
 use super::request::{Fields, Request};
 use super::responder::{Exchange, Responder, Target};
 use super::upgrade::Upgraded;
@@ -113,16 +115,34 @@ pub trait Handler: Send + Sync + 'static {
     }
 }
 
+/// The exchange in progress on an HTTP/1.1 connection, as the driver keeps it.
+struct Current<S> {
+    scratch: Vec<u8>,
+    state: Option<S>,
+    ex: Exchange,
+    /// The bytes after a 101 (or a 2xx to CONNECT): the connection switched.
+    leftover: Option<Vec<u8>>,
+    /// The request switches to h2c: its `HTTP2-Settings` value.
+    h2c: Option<Vec<u8>>,
+}
+
 /// Polls the machine's events and hands them to the handler until it has no
 /// more, the handler is blocked on output, or the connection was upgraded.
+/// With `h2c`, a request asking for `Upgrade: h2c` is answered with a 101 and
+/// kept for HTTP/2 (the handler sees it, and answers it on stream 1).
 fn dispatch<H: Handler>(
     handler: &H,
     conn: &mut ServerConn,
-    scratch: &mut Vec<u8>,
-    state: &mut Option<H::State>,
-    ex: &mut Exchange,
-    leftover: &mut Option<Vec<u8>>,
+    cur: &mut Current<H::State>,
+    h2c: bool,
 ) {
+    let Current {
+        scratch,
+        state,
+        ex,
+        leftover,
+        h2c: switch,
+    } = cur;
     if ex.blocked {
         // The output drained: resume the response before taking more input.
         ex.blocked = false;
@@ -145,8 +165,25 @@ fn dispatch<H: Handler>(
                     status = tracing::field::Empty,
                 );
                 *ex = Exchange::start(req.method(), span);
+                let settings = if h2c {
+                    upgrade::h2c_settings(&req)
+                } else {
+                    None
+                };
                 let _enter = ex.span.enter();
                 *state = Some(handler.on_request(&Request::from(req), scratch));
+                if let Some(settings) = settings {
+                    *switch = Some(settings.to_vec());
+                    ex.request_finished = true;
+                    drop(_enter);
+                    // Answered over HTTP/2 once the 101 is out.
+                    let _ = conn.send_response(
+                        101,
+                        upgrade::SWITCHING.iter().copied(),
+                        BodyFraming::Empty,
+                    );
+                    continue;
+                }
             }
             ServerEvent::DataReceived(data) => {
                 if let Some(st) = state.as_mut() {
@@ -166,7 +203,9 @@ fn dispatch<H: Handler>(
                 return;
             }
         }
-        act(handler, conn, scratch, state, ex);
+        if switch.is_none() {
+            act(handler, conn, scratch, state, ex);
+        }
     }
 }
 
@@ -186,25 +225,13 @@ fn act<H: Handler>(
     };
     let span = ex.span.clone();
     let _enter = span.enter();
-    handler.respond(
-        st,
-        &mut Responder {
-            target: Target::H1(conn),
-            scratch,
-            ex,
-        },
-    );
-    if ex.request_finished && !ex.done && !ex.blocked {
-        // Nothing else will call `respond` again: the handler stalled.
-        tracing::error!("handler left the response unfinished after the request ended");
-        ex.done = true;
-        if ex.head_sent || conn.send_response_with_body(500, &[], b"").is_err() {
-            // The response is cut short: the peer sees the connection close.
-            ex.abort = true;
-        } else {
-            ex.status = 500;
-        }
-    }
+    let mut res = Responder {
+        target: Target::H1(conn),
+        scratch,
+        ex,
+    };
+    handler.respond(st, &mut res);
+    res.check_stalled();
 }
 
 /// Drives one connection with a native handler until it closes or is upgraded.
@@ -212,6 +239,7 @@ pub(crate) async fn run<IO, H>(
     mut io: IO,
     handler: &H,
     config: Config,
+    h2: Option<&h2::Config>,
     mut shutdown: watch::Receiver<bool>,
     preread: &[u8],
 ) where
@@ -223,10 +251,13 @@ pub(crate) async fn run<IO, H>(
     let mut conn = ServerConn::with_start(config, to_machine(start));
     // What protocol detection read is a prefix of the first head: it fits.
     let _ = conn.handle_input(to_machine(start), preread);
-    let mut scratch = Vec::new();
-    let mut state: Option<H::State> = None;
-    let mut ex = Exchange::idle();
-    let mut leftover = None;
+    let mut cur = Current {
+        scratch: Vec::new(),
+        state: None,
+        ex: Exchange::idle(),
+        leftover: None,
+        h2c: None,
+    };
     let mut closing = *shutdown.borrow();
     if closing {
         conn.close();
@@ -237,27 +268,37 @@ pub(crate) async fn run<IO, H>(
     loop {
         let now = tokio::time::Instant::now();
         conn.set_unix_time(clock.unix_secs(now));
-        dispatch(
-            handler,
-            &mut conn,
-            &mut scratch,
-            &mut state,
-            &mut ex,
-            &mut leftover,
-        );
+        dispatch(handler, &mut conn, &mut cur, h2.is_some());
         if let Err(e) = conn::write_output(&mut io, &mut conn).await {
             tracing::debug!(error = %e, "write failed");
             return;
         }
-        if ex.abort {
+        if cur.ex.abort {
             conn::close(&mut io, false).await;
             return;
         }
-        if ex.blocked {
+        if cur.ex.blocked {
             continue;
         }
-        if let Some(bytes) = leftover.take() {
-            let Some(st) = state.take() else { return };
+        if let Some(bytes) = cur.leftover.take() {
+            let Some(st) = cur.state.take() else { return };
+            if let (Some(settings), Some(config)) = (cur.h2c.take(), h2) {
+                tracing::debug!("switching to h2c");
+                let now = to_machine(tokio::time::Instant::now());
+                let mut conn = match h2::ServerConn::upgraded(config.clone(), now, &settings) {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "bad HTTP2-Settings");
+                        return;
+                    }
+                };
+                if let Err(e) = conn.handle_input(now, &bytes) {
+                    tracing::debug!(error = %e, "HTTP/2 connection error");
+                }
+                let first = (st, core::mem::replace(&mut cur.ex, Exchange::idle()));
+                http2::native::run(io, handler, conn, shutdown, Some(first)).await;
+                return;
+            }
             tracing::debug!("connection upgraded");
             handler
                 .on_upgrade(st, Upgraded::new(Box::new(io), bytes))

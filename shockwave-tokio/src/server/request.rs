@@ -2,6 +2,7 @@
 //! view over an HTTP/1.1 head or an HTTP/2 header list, with no allocation.
 
 use shockwave_proto::h1::{self, BodyFraming, Method};
+use shockwave_proto::h2;
 
 /// The protocol a request arrived over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -23,6 +24,8 @@ pub struct Request<'a>(Head<'a>);
 #[derive(Clone, Copy, Debug)]
 enum Head<'a> {
     H1(h1::Request<'a>),
+    /// The head and whether the stream ended with it.
+    H2(h2::RequestHead<'a>, bool),
 }
 
 impl<'a> From<h1::Request<'a>> for Request<'a> {
@@ -32,10 +35,16 @@ impl<'a> From<h1::Request<'a>> for Request<'a> {
 }
 
 impl<'a> Request<'a> {
+    /// An HTTP/2 request head; `end_stream`: no body follows.
+    pub(crate) fn from_h2(head: h2::RequestHead<'a>, end_stream: bool) -> Self {
+        Request(Head::H2(head, end_stream))
+    }
+
     /// The method, recognised; [`Method::Other`] for the rest (see [`Request::method_bytes`]).
     pub fn method(&self) -> Method {
         match self.0 {
             Head::H1(r) => r.method(),
+            Head::H2(r, _) => Method::from_bytes(r.method()),
         }
     }
 
@@ -43,6 +52,7 @@ impl<'a> Request<'a> {
     pub fn method_bytes(&self) -> &'a [u8] {
         match self.0 {
             Head::H1(r) => r.method_bytes(),
+            Head::H2(r, _) => r.method(),
         }
     }
 
@@ -56,6 +66,7 @@ impl<'a> Request<'a> {
     pub fn target(&self) -> &'a [u8] {
         match self.0 {
             Head::H1(r) => r.target(),
+            Head::H2(r, _) => r.path().or(r.authority()).unwrap_or_default(),
         }
     }
 
@@ -68,6 +79,14 @@ impl<'a> Request<'a> {
     pub fn path(&self) -> &'a [u8] {
         match self.0 {
             Head::H1(r) => r.path(),
+            Head::H2(..) => {
+                let target = self.target();
+                let end = target
+                    .iter()
+                    .position(|&b| b == b'?')
+                    .unwrap_or(target.len());
+                &target[..end]
+            }
         }
     }
 
@@ -75,6 +94,7 @@ impl<'a> Request<'a> {
     pub fn authority(&self) -> Option<&'a [u8]> {
         match self.0 {
             Head::H1(r) => r.header("host"),
+            Head::H2(r, _) => r.authority().or_else(|| r.fields().get(b"host")),
         }
     }
 
@@ -85,6 +105,7 @@ impl<'a> Request<'a> {
                 h1::Version::Http10 => Version::Http10,
                 h1::Version::Http11 => Version::Http11,
             },
+            Head::H2(..) => Version::Http2,
         }
     }
 
@@ -92,6 +113,7 @@ impl<'a> Request<'a> {
     pub fn fields(&self) -> Fields<'a> {
         match self.0 {
             Head::H1(r) => Fields(FieldList::H1(r.fields())),
+            Head::H2(r, _) => Fields(FieldList::H2(r.fields())),
         }
     }
 
@@ -105,6 +127,11 @@ impl<'a> Request<'a> {
     pub fn body_framing(&self) -> BodyFraming {
         match self.0 {
             Head::H1(r) => r.body_framing(),
+            Head::H2(_, true) => BodyFraming::Empty,
+            Head::H2(r, false) => match r.content_length() {
+                Some(n) => BodyFraming::Length(n),
+                None => BodyFraming::Chunked,
+            },
         }
     }
 
@@ -120,6 +147,7 @@ impl<'a> Request<'a> {
     pub fn is_upgrade(&self) -> bool {
         match self.0 {
             Head::H1(r) => r.is_upgrade(),
+            Head::H2(..) => false,
         }
     }
 
@@ -127,6 +155,15 @@ impl<'a> Request<'a> {
     pub fn as_h1(&self) -> Option<&h1::Request<'a>> {
         match &self.0 {
             Head::H1(r) => Some(r),
+            Head::H2(..) => None,
+        }
+    }
+
+    /// The HTTP/2 view, for what only HTTP/2 has (`:scheme`, `:protocol`, priority).
+    pub fn as_h2(&self) -> Option<&h2::RequestHead<'a>> {
+        match &self.0 {
+            Head::H1(_) => None,
+            Head::H2(r, _) => Some(r),
         }
     }
 }
@@ -138,6 +175,7 @@ pub struct Fields<'a>(FieldList<'a>);
 #[derive(Clone, Copy, Debug)]
 enum FieldList<'a> {
     H1(h1::Fields<'a>),
+    H2(h2::Headers<'a>),
 }
 
 impl<'a> From<h1::Fields<'a>> for Fields<'a> {
@@ -146,11 +184,18 @@ impl<'a> From<h1::Fields<'a>> for Fields<'a> {
     }
 }
 
+impl<'a> From<h2::Headers<'a>> for Fields<'a> {
+    fn from(fields: h2::Headers<'a>) -> Self {
+        Fields(FieldList::H2(fields))
+    }
+}
+
 impl<'a> Fields<'a> {
     /// The number of fields.
     pub fn len(&self) -> usize {
         match self.0 {
             FieldList::H1(f) => f.len(),
+            FieldList::H2(f) => f.len(),
         }
     }
 
@@ -163,6 +208,7 @@ impl<'a> Fields<'a> {
     pub fn iter(&self) -> FieldsIter<'a> {
         match self.0 {
             FieldList::H1(f) => FieldsIter(FieldIter::H1(f.iter())),
+            FieldList::H2(f) => FieldsIter(FieldIter::H2(f.into_iter())),
         }
     }
 
@@ -189,6 +235,7 @@ pub struct FieldsIter<'a>(FieldIter<'a>);
 #[derive(Clone, Debug)]
 enum FieldIter<'a> {
     H1(h1::head::FieldsIter<'a>),
+    H2(<h2::Headers<'a> as IntoIterator>::IntoIter),
 }
 
 impl<'a> Iterator for FieldsIter<'a> {
@@ -196,6 +243,7 @@ impl<'a> Iterator for FieldsIter<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
             FieldIter::H1(it) => it.next().map(|f| (f.name, f.value)),
+            FieldIter::H2(it) => it.next(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! stream of an HTTP/2 connection).
 
 use shockwave_proto::h1::{self, BodyFraming, Method};
+use shockwave_proto::h2::{self, StreamId};
 use tracing::Span;
 
 use super::usage::UsageError;
@@ -19,6 +20,9 @@ pub(crate) struct Exchange {
     pub(crate) abort: bool,
     pub(crate) status: u16,
     pub(crate) span: Span,
+    /// HTTP/2: the part of a `send_response_with_body` body the stream could
+    /// not take yet; the driver sends it (and ends the stream) as it can.
+    pub(crate) tail: Vec<u8>,
 }
 
 impl Exchange {
@@ -33,6 +37,7 @@ impl Exchange {
             abort: false,
             status: 0,
             span: Span::none(),
+            tail: Vec::new(),
         }
     }
 
@@ -47,6 +52,7 @@ impl Exchange {
             abort: false,
             status: 0,
             span,
+            tail: Vec::new(),
         }
     }
 
@@ -63,6 +69,7 @@ impl Exchange {
 #[derive(Debug)]
 pub(crate) enum Target<'a> {
     H1(&'a mut h1::server::ServerConn),
+    H2(&'a mut h2::ServerConn, StreamId),
 }
 
 /// The commands a handler gives for the current request, forwarded to the
@@ -111,12 +118,28 @@ impl Responder<'_> {
         fields: &[(&[u8], &[u8])],
         framing: BodyFraming,
     ) -> Result<(), UsageError> {
+        let no_body = self.ex.no_body(status, framing);
         match &mut self.target {
             Target::H1(conn) => conn.send_response(status, fields.iter().copied(), framing)?,
+            Target::H2(conn, stream) => {
+                let mut digits = [0u8; 20];
+                let length = match framing {
+                    BodyFraming::Length(n) => {
+                        Some((&b"content-length"[..], decimal(n, &mut digits)))
+                    }
+                    _ => None,
+                };
+                conn.send_response(
+                    *stream,
+                    status,
+                    fields.iter().copied().chain(length),
+                    no_body,
+                )?;
+            }
         }
         self.ex.head_sent = true;
         self.ex.status = status;
-        if self.ex.no_body(status, framing) {
+        if no_body {
             self.done();
         }
         Ok(())
@@ -131,6 +154,29 @@ impl Responder<'_> {
     ) -> Result<(), UsageError> {
         match &mut self.target {
             Target::H1(conn) => conn.send_response_with_body(status, fields, body)?,
+            Target::H2(conn, stream) => {
+                let mut digits = [0u8; 20];
+                let length = (
+                    &b"content-length"[..],
+                    decimal(body.len() as u64, &mut digits),
+                );
+                let head_only = self
+                    .ex
+                    .no_body(status, BodyFraming::Length(body.len() as u64));
+                conn.send_response(
+                    *stream,
+                    status,
+                    fields.iter().copied().chain([length]),
+                    head_only,
+                )?;
+                if !head_only {
+                    let n = conn.send_data(*stream, body, true)?;
+                    if n < body.len() {
+                        // The stream's send buffer is full: the driver sends the rest.
+                        self.ex.tail.extend_from_slice(&body[n..]);
+                    }
+                }
+            }
         }
         self.ex.head_sent = true;
         self.ex.status = status;
@@ -173,6 +219,7 @@ impl Responder<'_> {
                 Err(h1::UsageError::OutputFull) => Ok(0),
                 Err(e) => Err(e.into()),
             },
+            Target::H2(conn, stream) => Ok(conn.send_data(*stream, data, false)?),
         }
     }
 
@@ -180,6 +227,9 @@ impl Responder<'_> {
     pub fn finish(&mut self) -> Result<(), UsageError> {
         match &mut self.target {
             Target::H1(conn) => conn.finish()?,
+            Target::H2(conn, stream) => {
+                conn.send_data(*stream, &[], true)?;
+            }
         }
         self.done();
         Ok(())
@@ -189,6 +239,7 @@ impl Responder<'_> {
     pub fn send_trailers(&mut self, trailers: &[(&[u8], &[u8])]) -> Result<(), UsageError> {
         match &mut self.target {
             Target::H1(conn) => conn.send_trailers(trailers)?,
+            Target::H2(conn, stream) => conn.send_trailers(*stream, trailers.iter().copied())?,
         }
         self.done();
         Ok(())
@@ -202,6 +253,9 @@ impl Responder<'_> {
     ) -> Result<(), UsageError> {
         match &mut self.target {
             Target::H1(conn) => conn.send_informational(status, fields)?,
+            Target::H2(conn, stream) => {
+                conn.send_informational(*stream, status, fields.iter().copied())?
+            }
         }
         Ok(())
     }
@@ -211,6 +265,34 @@ impl Responder<'_> {
     pub fn close(&mut self) {
         match &mut self.target {
             Target::H1(conn) => conn.close(),
+            Target::H2(conn, _) => conn.shutdown(),
+        }
+    }
+
+    /// HTTP/2: sends what `send_response_with_body` could not, ending the
+    /// stream with it; returns whether nothing is left.
+    pub(crate) fn flush_tail(&mut self) -> Result<bool, UsageError> {
+        if self.ex.tail.is_empty() {
+            return Ok(true);
+        }
+        if let Target::H2(conn, stream) = &mut self.target {
+            let n = conn.send_data(*stream, &self.ex.tail, true)?;
+            self.ex.tail.drain(..n);
+        }
+        Ok(self.ex.tail.is_empty())
+    }
+
+    /// Called after `respond`: once the request ended, a handler that neither
+    /// finished its response nor is blocked on output never will be called
+    /// again. Its peer gets a 500, or, if the head went out, a cut response.
+    pub(crate) fn check_stalled(&mut self) {
+        if !self.ex.request_finished || self.ex.done || self.ex.blocked {
+            return;
+        }
+        tracing::error!("handler left the response unfinished after the request ended");
+        if self.ex.head_sent || self.send_response_with_body(500, &[], b"").is_err() {
+            self.ex.done = true;
+            self.ex.abort = true;
         }
     }
 
@@ -218,5 +300,18 @@ impl Responder<'_> {
         self.ex.done = true;
         self.ex.span.record("status", self.ex.status);
         tracing::debug!(parent: &self.ex.span, status = self.ex.status, "response queued");
+    }
+}
+
+/// `n` in decimal, in `buf`.
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
     }
 }

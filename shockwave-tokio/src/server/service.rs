@@ -10,129 +10,37 @@
 //! chunked, with trailers via `send_trailers` (trailers need chunked framing:
 //! with a `content-length` they are dropped).
 
-use std::error::Error as StdError;
-use std::fmt;
 use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::Poll;
 
 use bytes::{Buf, Bytes};
 use http::{HeaderMap, HeaderName, HeaderValue};
-use http_body::{Body, Frame, SizeHint};
+use http_body::{Body, Frame};
 use shockwave_proto::h1::server::{ServerConn, ServerEvent};
-use shockwave_proto::h1::{BodyFraming, Config, Fields, Method, Request, Version};
+use shockwave_proto::h1::{BodyFraming, Config, Method, Request, Version};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot, watch};
 use tower_service::Service;
 
 use super::conn::{self, Clock, Wake};
+use super::incoming::{BODY_CHANNEL, Chunk};
+use super::incoming::{BoxError, Incoming, PeerAddr};
 use super::upgrade::{OnUpgrade, Upgraded};
 use crate::time::to_machine;
 
-/// A boxed error, as services and bodies report them.
-pub type BoxError = Box<dyn StdError + Send + Sync>;
-
-/// Request body frames buffered between the connection and the service.
-const BODY_CHANNEL: usize = 8;
-
-/// The peer's address, in every request's extensions on the `tower` path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PeerAddr(pub SocketAddr);
-
-/// What travels through the request body channel.
-enum Chunk {
-    Frame(Frame<Bytes>),
-    /// The body ended as framed; without it, a closed channel means the
-    /// connection failed mid-body.
-    End,
-}
-
-/// A request body on the `tower` path, streamed from the connection.
-pub struct Incoming {
-    rx: Option<mpsc::Receiver<Chunk>>,
-    remaining: Option<u64>,
-}
-
-impl fmt::Debug for Incoming {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Incoming")
-            .field("ended", &self.rx.is_none())
-            .field("remaining", &self.remaining)
-            .finish()
-    }
-}
-
-impl Incoming {
-    fn empty() -> Self {
-        Incoming {
-            rx: None,
-            remaining: Some(0),
-        }
-    }
-}
-
-/// The request body did not arrive whole: the connection failed or timed out mid-body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IncompleteBody;
-
-impl fmt::Display for IncompleteBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the connection ended before the request body")
-    }
-}
-
-impl StdError for IncompleteBody {}
-
-impl Body for Incoming {
-    type Data = Bytes;
-    type Error = IncompleteBody;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, IncompleteBody>>> {
-        let Some(rx) = self.rx.as_mut() else {
-            return Poll::Ready(None);
-        };
-        match rx.poll_recv(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(Chunk::Frame(frame))) => {
-                if let (Some(data), Some(rem)) = (frame.data_ref(), self.remaining.as_mut()) {
-                    *rem = rem.saturating_sub(data.len() as u64);
-                }
-                Poll::Ready(Some(Ok(frame)))
-            }
-            Poll::Ready(Some(Chunk::End)) => {
-                self.rx = None;
-                Poll::Ready(None)
-            }
-            Poll::Ready(None) => {
-                self.rx = None;
-                Poll::Ready(Some(Err(IncompleteBody)))
-            }
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.rx.is_none()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self.remaining {
-            Some(n) => SizeHint::with_exact(n),
-            None => SizeHint::default(),
-        }
-    }
-}
-
 /// Fields as an `http::HeaderMap` (names lowercased; well-known names cost no allocation).
-fn header_map(fields: &Fields<'_>) -> Result<HeaderMap, http::Error> {
-    let mut map = HeaderMap::with_capacity(fields.len());
-    for f in fields.iter() {
-        let name = HeaderName::from_bytes(f.name)?;
-        let value = HeaderValue::from_bytes(f.value)?;
-        map.append(name, value);
+pub(crate) fn header_map<'a>(
+    fields: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+    len: usize,
+) -> Result<HeaderMap, http::Error> {
+    let mut map = HeaderMap::with_capacity(len);
+    for (name, value) in fields {
+        map.append(
+            HeaderName::from_bytes(name)?,
+            HeaderValue::from_bytes(value)?,
+        );
     }
     Ok(map)
 }
@@ -149,7 +57,8 @@ fn build_request(
         Version::Http10 => http::Version::HTTP_10,
         Version::Http11 => http::Version::HTTP_11,
     };
-    *out.headers_mut() = header_map(&req.fields())?;
+    let fields = req.fields();
+    *out.headers_mut() = header_map(fields.iter().map(|f| (f.name, f.value)), fields.len())?;
     out.extensions_mut().insert(PeerAddr(peer));
     Ok(out)
 }
@@ -320,10 +229,7 @@ pub(crate) async fn run<IO, S, B>(
                             BodyFraming::Length(n) => Some(n),
                             _ => None,
                         };
-                        Incoming {
-                            rx: Some(rx),
-                            remaining,
-                        }
+                        Incoming::bounded(rx, remaining)
                     } else {
                         Incoming::empty()
                     };
@@ -362,7 +268,9 @@ pub(crate) async fn run<IO, S, B>(
                     }
                 }
                 ServerEvent::TrailersReceived(fields) => {
-                    let trailers = header_map(&fields).unwrap_or_default();
+                    let trailers =
+                        header_map(fields.iter().map(|f| (f.name, f.value)), fields.len())
+                            .unwrap_or_default();
                     if let Some(tx) = &ex.body_tx
                         && tx
                             .try_send(Chunk::Frame(Frame::trailers(trailers)))

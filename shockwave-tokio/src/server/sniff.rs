@@ -29,7 +29,6 @@ impl Preread {
     }
 
     /// Whether they are the HTTP/2 preface.
-    #[allow(dead_code)] // used by the HTTP/2 dispatch, which lands with the h2 machine
     pub(crate) fn is_h2(&self) -> bool {
         self.bytes() == PREFACE
     }

@@ -13,10 +13,12 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 /// The ALPN protocol ID of HTTP/1.1 (RFC 7301).
 pub const ALPN_HTTP11: &[u8] = b"http/1.1";
 
-/// The protocols offered in ALPN, most preferred first. `h2` goes in front
-/// of `http/1.1` here once the server drives HTTP/2 connections.
+/// The ALPN protocol ID of HTTP/2 over TLS (RFC 9113 section 3.2).
+pub const ALPN_H2: &[u8] = b"h2";
+
+/// The protocols offered in ALPN, most preferred first.
 fn alpn_protocols() -> Vec<Vec<u8>> {
-    vec![ALPN_HTTP11.to_vec()]
+    vec![ALPN_H2.to_vec(), ALPN_HTTP11.to_vec()]
 }
 
 /// A server's TLS settings: its certificate chain and key, and ALPN.

@@ -1,0 +1,268 @@
+//! The native handler over HTTP/2: every stream is one exchange with its own
+//! handler state, scratch buffer and [`Responder`], driven by the machine's
+//! events in the order they come.
+//!
+//! Flow control follows the handler: body bytes handed to `on_data` are
+//! released to the peer at once, unless the stream's response is blocked on
+//! output; then they are released when it unblocks, so a peer that sends
+//! faster than it reads is held to one stream window of buffered bytes.
+
+use shockwave_proto::h2::{self, ErrorCode, ServerEvent, StreamId};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::watch;
+
+use crate::server::conn::{self, Wake};
+use crate::server::native::Handler;
+use crate::server::request::{Fields, Request};
+use crate::server::responder::{Exchange, Responder, Target};
+
+/// Scratch capacity a stream slot keeps between requests.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+/// One stream's exchange. Slots are reused for later streams, with their
+/// scratch buffers, so a warm connection allocates nothing per request.
+struct Slot<S> {
+    stream: StreamId,
+    live: bool,
+    state: Option<S>,
+    ex: Exchange,
+    scratch: Vec<u8>,
+    /// Body bytes delivered while the response was blocked, not yet released.
+    unreleased: usize,
+}
+
+/// The live exchanges of a connection.
+struct Slots<S> {
+    slots: Vec<Slot<S>>,
+}
+
+impl<S> Slots<S> {
+    fn find(&mut self, stream: StreamId) -> Option<&mut Slot<S>> {
+        self.slots.iter_mut().find(|s| s.live && s.stream == stream)
+    }
+
+    fn open(&mut self, stream: StreamId, ex: Exchange) -> &mut Slot<S> {
+        let i = match self.slots.iter().position(|s| !s.live) {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot {
+                    stream,
+                    live: false,
+                    state: None,
+                    ex: Exchange::idle(),
+                    scratch: Vec::new(),
+                    unreleased: 0,
+                });
+                self.slots.len() - 1
+            }
+        };
+        let slot = &mut self.slots[i];
+        slot.stream = stream;
+        slot.live = true;
+        slot.ex = ex;
+        slot.unreleased = 0;
+        slot.scratch.clear();
+        if slot.scratch.capacity() > SCRATCH_KEEP {
+            slot.scratch.shrink_to(SCRATCH_KEEP);
+        }
+        slot
+    }
+}
+
+impl<S> Slot<S> {
+    fn free(&mut self) {
+        self.live = false;
+        self.state = None;
+    }
+}
+
+/// What an event asks of a stream once the event's borrow of the machine ended.
+enum Next {
+    Nothing,
+    Act(StreamId),
+    Release(StreamId, usize),
+}
+
+/// Polls the machine's events, handing each to its stream's exchange.
+fn dispatch<H: Handler>(handler: &H, conn: &mut h2::ServerConn, slots: &mut Slots<H::State>) {
+    while let Some(event) = conn.poll_event() {
+        let next = match event {
+            ServerEvent::RequestReceived {
+                stream,
+                request,
+                end_stream,
+            } => {
+                let req = Request::from_h2(request, end_stream);
+                let span = tracing::debug_span!(
+                    "request",
+                    %stream,
+                    method = req.method_str(),
+                    target = req.target_str(),
+                    status = tracing::field::Empty,
+                );
+                let mut ex = Exchange::start(req.method(), span);
+                ex.request_finished = end_stream;
+                let slot = slots.open(stream, ex);
+                let _enter = slot.ex.span.enter();
+                slot.state = Some(handler.on_request(&req, &mut slot.scratch));
+                Next::Act(stream)
+            }
+            ServerEvent::DataReceived {
+                stream,
+                data,
+                end_stream,
+            } => {
+                let n = data.len();
+                match slots.find(stream) {
+                    Some(slot) => {
+                        if let Some(st) = slot.state.as_mut() {
+                            let _enter = slot.ex.span.enter();
+                            handler.on_data(st, data, &mut slot.scratch);
+                        }
+                        slot.ex.request_finished |= end_stream;
+                        if slot.ex.blocked {
+                            slot.unreleased += n;
+                            Next::Act(stream)
+                        } else {
+                            Next::Release(stream, n)
+                        }
+                    }
+                    // A stream we reset or finished: its bytes still count
+                    // against the connection window.
+                    None => Next::Release(stream, n),
+                }
+            }
+            ServerEvent::TrailersReceived { stream, trailers } => match slots.find(stream) {
+                Some(slot) => {
+                    if let Some(st) = slot.state.as_mut() {
+                        let _enter = slot.ex.span.enter();
+                        handler.on_trailers(st, &Fields::from(trailers), &mut slot.scratch);
+                    }
+                    slot.ex.request_finished = true;
+                    Next::Act(stream)
+                }
+                None => Next::Nothing,
+            },
+            ServerEvent::StreamReset { stream, code, .. } => {
+                if let Some(slot) = slots.find(stream) {
+                    tracing::debug!(parent: &slot.ex.span, %code, "stream reset");
+                    slot.free();
+                }
+                Next::Nothing
+            }
+            ServerEvent::SendReady { stream } => {
+                if let Some(slot) = slots.find(stream) {
+                    slot.ex.blocked = false;
+                }
+                Next::Act(stream)
+            }
+            _ => Next::Nothing,
+        };
+        match next {
+            Next::Nothing => {}
+            Next::Release(stream, n) => {
+                let _ = conn.release_data(stream, n);
+                if let Some(slot) = slots.find(stream) {
+                    act(handler, conn, slot);
+                }
+            }
+            Next::Act(stream) => {
+                if let Some(slot) = slots.find(stream) {
+                    act(handler, conn, slot);
+                }
+            }
+        }
+    }
+}
+
+/// The act phase for one stream: the rest of a whole-body response, then
+/// `respond`, then the end of the exchange.
+fn act<H: Handler>(handler: &H, conn: &mut h2::ServerConn, slot: &mut Slot<H::State>) {
+    let stream = slot.stream;
+    let span = slot.ex.span.clone();
+    let _enter = span.enter();
+    let flushed = {
+        let mut res = Responder {
+            target: Target::H2(conn, stream),
+            scratch: &mut slot.scratch,
+            ex: &mut slot.ex,
+        };
+        let flushed = res.flush_tail();
+        if !res.ex.done
+            && let Some(st) = slot.state.as_mut()
+        {
+            handler.respond(st, &mut res);
+            res.check_stalled();
+        }
+        flushed
+    };
+    let abort = slot.ex.abort;
+    let tail_left = !slot.ex.tail.is_empty();
+    if abort || flushed.is_err() {
+        let _ = conn.reset_stream(stream, ErrorCode::INTERNAL_ERROR);
+        slot.free();
+        return;
+    }
+    if !slot.ex.blocked && slot.unreleased > 0 {
+        let _ = conn.release_data(stream, slot.unreleased);
+        slot.unreleased = 0;
+    }
+    if slot.ex.done && slot.ex.request_finished && !tail_left {
+        slot.free();
+    }
+}
+
+/// Drives one HTTP/2 connection with a native handler until it closes;
+/// `upgraded` is the exchange of an h2c upgrade's request.
+pub(crate) async fn run<IO, H>(
+    mut io: IO,
+    handler: &H,
+    mut conn: h2::ServerConn,
+    mut shutdown: watch::Receiver<bool>,
+    upgraded: Option<(H::State, Exchange)>,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: Handler,
+{
+    let mut slots = Slots { slots: Vec::new() };
+    if let Some((state, ex)) = upgraded {
+        // h2c by Upgrade: the HTTP/1.1 request is stream 1 (RFC 7540 section 3.2).
+        let slot = slots.open(StreamId::new(1), ex);
+        slot.state = Some(state);
+        act(handler, &mut conn, slot);
+    }
+    let mut closing = *shutdown.borrow();
+    if closing {
+        conn.shutdown();
+    }
+    let sleep = tokio::time::sleep_until(tokio::time::Instant::now());
+    tokio::pin!(sleep);
+
+    loop {
+        let now = tokio::time::Instant::now();
+        dispatch(handler, &mut conn, &mut slots);
+        if let Err(e) = conn::write_output(&mut io, &mut conn).await {
+            tracing::debug!(error = %e, "write failed");
+            return;
+        }
+        if conn.is_closed() {
+            conn::close(&mut io, conn.error().is_some()).await;
+            return;
+        }
+        if conn::due(&mut conn, now) {
+            continue;
+        }
+        let timer = conn::arm_timer(&conn, sleep.as_mut(), now);
+        let can_read = !conn.input_buf().is_empty();
+        let wake: Wake = tokio::select! {
+            biased;
+            _ = shutdown.changed(), if !closing => Wake::Shutdown,
+            _ = &mut sleep, if timer => Wake::Timer,
+            r = tokio::io::AsyncReadExt::read(&mut io, conn.input_buf()), if can_read => Wake::Read(r),
+            else => Wake::Stuck,
+        };
+        if conn::apply(&mut conn, wake, &mut closing).is_err() {
+            return;
+        }
+    }
+}

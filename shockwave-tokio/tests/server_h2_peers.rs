@@ -1,0 +1,249 @@
+//! HTTP/2 clients against the reference handler: nghttp (h2c prior
+//! knowledge), curl (prior knowledge, and TLS with ALPN h2), Python's h2, and
+//! h2load as a small smoke load. Each skips with a note when its peer is not
+//! installed, unless SHOCKWAVE_REQUIRE_PEERS is set (CI).
+
+mod server_common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use shockwave_tokio::server::{Reference, Server, TlsConfig};
+use tokio::sync::oneshot;
+
+struct Running {
+    plain: std::net::SocketAddr,
+    tls: std::net::SocketAddr,
+    cert_pem: String,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+fn start() -> Running {
+    let tls = TlsConfig::self_signed(["localhost", "127.0.0.1"]).unwrap();
+    let cert_pem = tls.certificate_pem().unwrap().to_string();
+    let server = Server::bind("127.0.0.1:0")
+        .unwrap()
+        .bind_tls("127.0.0.1:0", tls)
+        .unwrap()
+        .shutdown_timeout(Duration::from_secs(5));
+    let addrs = server.local_addrs();
+    let (stop, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(server.serve_handler_with_shutdown(Reference, async {
+        let _ = rx.await;
+    }));
+    Running {
+        plain: addrs[0].0,
+        tls: addrs[1].0,
+        cert_pem,
+        stop,
+        task,
+    }
+}
+
+impl Running {
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+/// Runs a blocking command off the runtime's threads.
+async fn run(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("spawn"))
+        .await
+        .unwrap()
+}
+
+/// Whether `tool` exists; when it does not, fails under SHOCKWAVE_REQUIRE_PEERS
+/// and otherwise prints why the test is skipped.
+fn have(tool: &str, install: &str) -> bool {
+    if Path::new(tool).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
+        "{tool} is required (SHOCKWAVE_REQUIRE_PEERS); install {install}"
+    );
+    println!("skipped: {tool} not found (install {install})");
+    false
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nghttp_prior_knowledge() {
+    if !have("/usr/bin/nghttp", "nghttp2-client") {
+        return;
+    }
+    let srv = start();
+    let dir = std::env::temp_dir().join(format!("shockwave-nghttp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let body_file = dir.join("body.bin");
+    let body = server_common::pattern(200_000);
+    std::fs::write(&body_file, &body).unwrap();
+
+    // Several streams at once on one connection, with the frames shown.
+    let mut cmd = Command::new("/usr/bin/nghttp");
+    cmd.args(["-nv", "-t", "10", "-m", "4"])
+        .arg(format!("http://{}/", srv.plain));
+    let out = run(cmd).await;
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert_eq!(all.matches(":status: 200").count(), 4, "{all}");
+    assert!(all.contains("recv SETTINGS frame"), "{all}");
+    assert!(all.contains("send GOAWAY frame"), "{all}");
+
+    // Upload larger than the default windows, echoed back.
+    let mut cmd = Command::new("/usr/bin/nghttp");
+    cmd.args(["-t", "10", "-d"])
+        .arg(&body_file)
+        .arg(format!("http://{}/echo", srv.plain));
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        out.stdout == body,
+        "echo through nghttp: {} bytes",
+        out.stdout.len()
+    );
+
+    let _ = std::fs::remove_dir_all(&dir);
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_prior_knowledge_and_tls_alpn() {
+    if !have("/usr/bin/curl", "curl") {
+        return;
+    }
+    let srv = start();
+    let dir = std::env::temp_dir().join(format!("shockwave-curl-h2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("cert.pem");
+    std::fs::write(&cert, &srv.cert_pem).unwrap();
+    let body_file = dir.join("body.bin");
+    let body = server_common::pattern(300_000);
+    std::fs::write(&body_file, &body).unwrap();
+
+    // h2c by prior knowledge. One URL per run: Debian's curl 7.88 fails a
+    // second URL on a reused prior-knowledge connection with any server
+    // (nghttpd too: "Error in the HTTP2 framing layer"); nghttp and h2load
+    // cover several streams per connection.
+    let mut cmd = Command::new("/usr/bin/curl");
+    cmd.args(["-sS", "-v", "--http2-prior-knowledge", "--max-time", "10"])
+        .arg(format!("http://{}/", srv.plain));
+    let out = run(cmd).await;
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Hello from Shockwave!\n"
+    );
+    assert!(all.contains("HTTP/2 200"), "{all}");
+
+    // h2c by HTTP/1.1 Upgrade (curl --http2 on http://): 101, then HTTP/2.
+    let mut cmd = Command::new("/usr/bin/curl");
+    cmd.args(["-sS", "-v", "--http2", "--max-time", "10"])
+        .arg(format!("http://{}/", srv.plain));
+    let out = run(cmd).await;
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("101 Switching Protocols"), "{all}");
+    assert!(all.contains("HTTP/2 200"), "{all}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Hello from Shockwave!\n"
+    );
+
+    // h2c echo.
+    let mut cmd = Command::new("/usr/bin/curl");
+    cmd.args([
+        "-sS",
+        "--http2-prior-knowledge",
+        "--max-time",
+        "10",
+        "--data-binary",
+    ])
+    .arg(format!("@{}", body_file.display()))
+    .arg(format!("http://{}/echo", srv.plain));
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.stdout == body, "h2c echo via curl");
+
+    // TLS: ALPN picks h2; echo over it.
+    let mut cmd = Command::new("/usr/bin/curl");
+    cmd.args(["-sS", "-v", "--http2", "--max-time", "10", "--cacert"])
+        .arg(&cert)
+        .arg("--resolve")
+        .arg(format!("localhost:{}:127.0.0.1", srv.tls.port()))
+        .arg("--data-binary")
+        .arg(format!("@{}", body_file.display()))
+        .arg(format!("https://localhost:{}/echo", srv.tls.port()));
+    let out = run(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("ALPN: server accepted h2")
+            || stderr.contains("ALPN, server accepted to use h2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("HTTP/2 200"), "{stderr}");
+    assert!(out.stdout == body, "TLS h2 echo via curl");
+
+    let _ = std::fs::remove_dir_all(&dir);
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_h2_client() {
+    let probe = run({
+        let mut c = Command::new("python3");
+        c.args(["-c", "import h2"]);
+        c
+    })
+    .await;
+    if !probe.status.success() {
+        assert!(
+            std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
+            "Python's h2 is required (SHOCKWAVE_REQUIRE_PEERS); pip install h2"
+        );
+        println!("skipped: python3 with h2 not available (pip install h2)");
+        return;
+    }
+    let srv = start();
+    let mut cmd = Command::new("python3");
+    cmd.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/py/h2_client.py"
+    ))
+    .arg(srv.plain.port().to_string());
+    let out = run(cmd).await;
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("all checks passed"), "{all}");
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2load_smoke() {
+    if !have("/usr/bin/h2load", "nghttp2-client") {
+        return;
+    }
+    let srv = start();
+    let mut cmd = Command::new("/usr/bin/h2load");
+    cmd.args(["-n", "2000", "-c", "4", "-m", "10", "-T", "10"])
+        .arg(format!("http://{}/", srv.plain));
+    let out = run(cmd).await;
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("2000 succeeded, 0 failed, 0 errored"), "{all}");
+    srv.stop().await;
+}
