@@ -196,20 +196,38 @@ pub(crate) struct Release {
 #[derive(Default)]
 struct ReleaseQueue {
     entries: Vec<Release>,
+    /// Bytes queued since the driver last took the queue.
+    bytes: usize,
     driver_waker: Option<Waker>,
 }
 
 /// The credit the readers of one HTTP/2 connection's bodies gave back, for
 /// its driver to hand to the machine. Two vectors swap between the readers
 /// and the driver, so the queue allocates only while it grows.
-#[derive(Default)]
+///
+/// The driver takes the queue on every pass, and readers wake it only when
+/// the queued credit reaches `wake_at` (or a body was dropped): a small
+/// response read to its end costs no extra pass of the driver. Nothing
+/// stalls for it: with `wake_at` at most a quarter of the smallest window
+/// and the machine announcing credit once half a window is released, the
+/// server always has window left to send, and its next frame runs a pass.
 pub(crate) struct Releases {
     queue: Mutex<ReleaseQueue>,
+    wake_at: usize,
 }
 
 impl Releases {
+    /// A queue for a connection whose smallest receive window is `window`.
+    pub(crate) fn new(window: usize) -> Self {
+        Releases {
+            queue: Mutex::default(),
+            wake_at: (window / 4).max(1),
+        }
+    }
+
     fn push(&self, release: Release) {
         let mut q = lock(&self.queue);
+        q.bytes += release.bytes;
         match q.entries.last_mut() {
             // A reader taking chunk after chunk adds to its last entry.
             Some(last) if last.stream == release.stream && !last.reader_gone => {
@@ -218,14 +236,17 @@ impl Releases {
             }
             _ => q.entries.push(release),
         }
-        wake(&mut q.driver_waker);
+        if release.reader_gone || q.bytes >= self.wake_at {
+            wake(&mut q.driver_waker);
+        }
     }
 
     /// Moves the queued releases into `out` (which must be empty); the driver
-    /// is woken when more arrive.
+    /// is woken when enough more arrive.
     pub(crate) fn take(&self, cx: &mut Context<'_>, out: &mut Vec<Release>) {
         let mut q = lock(&self.queue);
         std::mem::swap(&mut q.entries, out);
+        q.bytes = 0;
         if q.driver_waker
             .as_ref()
             .is_none_or(|w| !w.will_wake(cx.waker()))
@@ -445,7 +466,7 @@ mod tests {
 
     #[tokio::test]
     async fn reading_an_http2_body_credits_its_stream_and_dropping_it_says_so() {
-        let releases = Arc::new(Releases::default());
+        let releases = Arc::new(Releases::new(64));
         let stream = StreamId::new(3);
         let slot = Arc::new(Slot::for_stream(stream, releases.clone()));
         let mut body = ResponseBody::new(slot.clone(), None);
@@ -468,5 +489,41 @@ mod tests {
         assert_eq!(taken.len(), 1);
         assert_eq!((taken[0].bytes, taken[0].reader_gone), (1, true));
         assert!(!slot.push_data(b"late"));
+    }
+
+    struct CountWakes(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn readers_wake_the_driver_only_for_credit_that_matters() {
+        let releases = Releases::new(4000);
+        let count = Arc::new(CountWakes(Default::default()));
+        let waker = std::task::Waker::from(count.clone());
+        let wakes = || count.0.load(std::sync::atomic::Ordering::SeqCst);
+        let mut out = Vec::new();
+        releases.take(&mut Context::from_waker(&waker), &mut out);
+        let release = |stream, bytes, reader_gone| Release {
+            stream: StreamId::new(stream),
+            bytes,
+            reader_gone,
+        };
+        // A small body read to its end: no wake, the next pass takes it.
+        releases.push(release(1, 300, false));
+        releases.push(release(3, 600, false));
+        assert_eq!(wakes(), 0);
+        // A quarter of the window: wake.
+        releases.push(release(3, 100, false));
+        assert_eq!(wakes(), 1);
+        releases.take(&mut Context::from_waker(&waker), &mut out);
+        assert_eq!(out.iter().map(|r| r.bytes).sum::<usize>(), 1000);
+        out.clear();
+        // A dropped body always wakes (its stream is reset).
+        releases.push(release(5, 0, true));
+        assert_eq!(wakes(), 2);
     }
 }

@@ -63,6 +63,7 @@ where
     let (tx, rx) = mpsc::channel(JOB_QUEUE);
     let now = Instant::now();
     let streams = config.max_concurrent_streams as usize;
+    let window = config.initial_window_size.min(config.connection_window) as usize;
     let driver = Driver {
         io,
         // The machine queues the connection preface and our SETTINGS now.
@@ -72,7 +73,7 @@ where
         taking: true,
         held: None,
         streams: HashMap::with_capacity(streams.min(256)),
-        releases: Arc::default(),
+        releases: Arc::new(Releases::new(window)),
         batch: Vec::new(),
         goaway: None,
         broken: None,
