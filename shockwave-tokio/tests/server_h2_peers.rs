@@ -247,3 +247,107 @@ async fn h2load_smoke() {
     assert!(all.contains("2000 succeeded, 0 failed, 0 errored"), "{all}");
     srv.stop().await;
 }
+
+/// The reference routes, plus an extended CONNECT (`:protocol` "echo") whose
+/// tunnel echoes every byte until the client ends its side.
+struct TunnelApp;
+
+enum TunnelState {
+    Reference(shockwave_tokio::server::reference::Route),
+    Tunnel,
+}
+
+impl shockwave_tokio::server::Handler for TunnelApp {
+    type State = TunnelState;
+
+    fn on_request(
+        &self,
+        req: &shockwave_tokio::server::Request<'_>,
+        scratch: &mut Vec<u8>,
+    ) -> TunnelState {
+        if req.as_h2().and_then(|h| h.protocol()) == Some(&b"echo"[..]) {
+            return TunnelState::Tunnel;
+        }
+        TunnelState::Reference(shockwave_tokio::server::Handler::on_request(
+            &Reference, req, scratch,
+        ))
+    }
+
+    fn on_data(&self, state: &mut TunnelState, data: &[u8], scratch: &mut Vec<u8>) {
+        if let TunnelState::Reference(r) = state {
+            shockwave_tokio::server::Handler::on_data(&Reference, r, data, scratch);
+        }
+    }
+
+    fn respond(&self, state: &mut TunnelState, res: &mut shockwave_tokio::server::Responder<'_>) {
+        match state {
+            TunnelState::Reference(r) => {
+                shockwave_tokio::server::Handler::respond(&Reference, r, res)
+            }
+            TunnelState::Tunnel => {
+                if !res.is_started() {
+                    res.send_response(200, &[], shockwave_proto::h1::BodyFraming::Empty)
+                        .unwrap();
+                }
+            }
+        }
+    }
+
+    fn on_upgrade(
+        &self,
+        _state: TunnelState,
+        mut io: shockwave_tokio::server::Upgraded,
+    ) -> shockwave_tokio::server::UpgradeFuture {
+        Box::pin(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut buf = vec![0u8; 8192];
+            loop {
+                match io.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if io.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            let _ = io.shutdown().await;
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_h2_extended_connect_tunnel() {
+    let probe = run({
+        let mut c = Command::new("python3");
+        c.args(["-c", "import h2"]);
+        c
+    })
+    .await;
+    if !probe.status.success() {
+        assert!(
+            std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
+            "Python's h2 is required (SHOCKWAVE_REQUIRE_PEERS); pip install h2"
+        );
+        println!("skipped: python3 with h2 not available (pip install h2)");
+        return;
+    }
+    let server = Server::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addrs()[0].0;
+    let (stop, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(server.serve_handler_with_shutdown(TunnelApp, async {
+        let _ = rx.await;
+    }));
+    let mut cmd = Command::new("python3");
+    cmd.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/py/h2_connect.py"
+    ))
+    .arg(addr.port().to_string());
+    let out = run(cmd).await;
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("all checks passed"), "{all}");
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+}

@@ -109,6 +109,12 @@ pub trait Handler: Send + Sync + 'static {
 
     /// The response switched protocols (101, or 2xx to CONNECT) and was
     /// written; the stream is the handler's. The default closes it.
+    ///
+    /// Over HTTP/2 a 2xx to a CONNECT (an RFC 8441 extended CONNECT, such as
+    /// WebSocket's) turns the stream into a tunnel: `upgraded` reads the
+    /// stream's DATA and writes DATA back, the stream ends when it is shut
+    /// down, and the future runs as a task of its own while the connection
+    /// serves its other streams.
     fn on_upgrade(&self, state: Self::State, upgraded: Upgraded) -> UpgradeFuture {
         let _ = (state, upgraded);
         Box::pin(async {})

@@ -23,6 +23,9 @@ pub(crate) struct Exchange {
     /// HTTP/2: the part of a `send_response_with_body` body the stream could
     /// not take yet; the driver sends it (and ends the stream) as it can.
     pub(crate) tail: Vec<u8>,
+    /// HTTP/2: a 2xx answered a CONNECT (RFC 9113 section 8.5, RFC 8441):
+    /// the stream is now a tunnel for `Handler::on_upgrade`.
+    pub(crate) tunnel: bool,
 }
 
 impl Exchange {
@@ -38,6 +41,7 @@ impl Exchange {
             status: 0,
             span: Span::none(),
             tail: Vec::new(),
+            tunnel: false,
         }
     }
 
@@ -53,6 +57,7 @@ impl Exchange {
             status: 0,
             span,
             tail: Vec::new(),
+            tunnel: false,
         }
     }
 
@@ -129,12 +134,15 @@ impl Responder<'_> {
                     }
                     _ => None,
                 };
+                // A 2xx to CONNECT opens a tunnel: the stream stays open (RFC 9113 section 8.5).
+                let tunnel = self.ex.method == Method::Connect && (200..300).contains(&status);
                 conn.send_response(
                     *stream,
                     status,
                     fields.iter().copied().chain(length),
-                    no_body,
+                    no_body && !tunnel,
                 )?;
+                self.ex.tunnel = tunnel;
             }
         }
         self.ex.head_sent = true;

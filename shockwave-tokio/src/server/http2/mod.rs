@@ -8,6 +8,7 @@ use super::conn::Machine;
 
 pub(crate) mod native;
 pub(crate) mod service;
+mod tunnel;
 pub(crate) mod upgrade;
 
 impl Machine for h2::ServerConn {

@@ -7,14 +7,20 @@
 //! output; then they are released when it unblocks, so a peer that sends
 //! faster than it reads is held to one stream window of buffered bytes.
 
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use shockwave_proto::h2::{self, ErrorCode, ServerEvent, StreamId};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::watch;
 
+use super::tunnel::Tunnel;
 use crate::server::conn::{self, Wake};
 use crate::server::native::Handler;
 use crate::server::request::{Fields, Request};
 use crate::server::responder::{Exchange, Responder, Target};
+use crate::server::upgrade::Upgraded;
 
 /// Scratch capacity a stream slot keeps between requests.
 const SCRATCH_KEEP: usize = 64 * 1024;
@@ -29,6 +35,9 @@ struct Slot<S> {
     scratch: Vec<u8>,
     /// Body bytes delivered while the response was blocked, not yet released.
     unreleased: usize,
+    /// The stream became a tunnel (a 2xx to CONNECT): the handler's
+    /// `on_upgrade` has the other end.
+    tunnel: Option<Tunnel>,
 }
 
 /// The live exchanges of a connection.
@@ -52,6 +61,7 @@ impl<S> Slots<S> {
                     ex: Exchange::idle(),
                     scratch: Vec::new(),
                     unreleased: 0,
+                    tunnel: None,
                 });
                 self.slots.len() - 1
             }
@@ -73,6 +83,7 @@ impl<S> Slot<S> {
     fn free(&mut self) {
         self.live = false;
         self.state = None;
+        self.tunnel = None;
     }
 }
 
@@ -114,6 +125,14 @@ fn dispatch<H: Handler>(handler: &H, conn: &mut h2::ServerConn, slots: &mut Slot
             } => {
                 let n = data.len();
                 match slots.find(stream) {
+                    Some(Slot {
+                        tunnel: Some(tunnel),
+                        ..
+                    }) => {
+                        // Credit goes back once the handler's pipe took the bytes.
+                        tunnel.received(data, end_stream);
+                        Next::Nothing
+                    }
                     Some(slot) => {
                         if let Some(st) = slot.state.as_mut() {
                             let _enter = slot.ex.span.enter();
@@ -196,6 +215,16 @@ fn act<H: Handler>(handler: &H, conn: &mut h2::ServerConn, slot: &mut Slot<H::St
         }
         flushed
     };
+    if slot.ex.tunnel
+        && slot.tunnel.is_none()
+        && let Some(state) = slot.state.take()
+    {
+        let (tunnel, theirs) = Tunnel::new();
+        slot.tunnel = Some(tunnel);
+        tracing::debug!("stream tunnelled");
+        tokio::spawn(handler.on_upgrade(state, Upgraded::new(Box::new(theirs), Vec::new())));
+        return;
+    }
     let abort = slot.ex.abort;
     let tail_left = !slot.ex.tail.is_empty();
     if abort || flushed.is_err() {
@@ -207,8 +236,44 @@ fn act<H: Handler>(handler: &H, conn: &mut h2::ServerConn, slot: &mut Slot<H::St
         let _ = conn.release_data(stream, slot.unreleased);
         slot.unreleased = 0;
     }
-    if slot.ex.done && slot.ex.request_finished && !tail_left {
+    if slot.ex.done && slot.ex.request_finished && !tail_left && slot.tunnel.is_none() {
         slot.free();
+    }
+}
+
+/// Moves bytes through every tunnel; `Ready` when any moved (or ended).
+fn pump_tunnels<S>(
+    conn: &mut h2::ServerConn,
+    slots: &mut Slots<S>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    let mut progress = false;
+    for slot in slots.slots.iter_mut().filter(|s| s.live) {
+        let Some(tunnel) = slot.tunnel.as_mut() else {
+            continue;
+        };
+        match tunnel.pump(conn, slot.stream, cx) {
+            Poll::Pending => {}
+            Poll::Ready(Ok(released)) => {
+                progress = true;
+                if released > 0 {
+                    let _ = conn.release_data(slot.stream, released);
+                }
+                if tunnel.is_done() {
+                    slot.free();
+                }
+            }
+            Poll::Ready(Err(())) => {
+                progress = true;
+                let _ = conn.reset_stream(slot.stream, ErrorCode::CANCEL);
+                slot.free();
+            }
+        }
+    }
+    if progress {
+        Poll::Ready(())
+    } else {
+        Poll::Pending
     }
 }
 
@@ -254,11 +319,26 @@ pub(crate) async fn run<IO, H>(
         }
         let timer = conn::arm_timer(&conn, sleep.as_mut(), now);
         let can_read = !conn.input_buf().is_empty();
+        let tunnels = slots.slots.iter().any(|s| s.tunnel.is_some());
+        // Reading the socket and pumping tunnels both need the machine: one poll.
+        let io_or_tunnels = poll_fn(|cx| {
+            if tunnels && pump_tunnels(&mut conn, &mut slots, cx).is_ready() {
+                return Poll::Ready(Wake::Other(()));
+            }
+            if !can_read {
+                return Poll::Pending;
+            }
+            let mut buf = ReadBuf::new(conn.input_buf());
+            match Pin::new(&mut io).poll_read(cx, &mut buf) {
+                Poll::Ready(r) => Poll::Ready(Wake::Read(r.map(|()| buf.filled().len()))),
+                Poll::Pending => Poll::Pending,
+            }
+        });
         let wake: Wake = tokio::select! {
             biased;
             _ = shutdown.changed(), if !closing => Wake::Shutdown,
             _ = &mut sleep, if timer => Wake::Timer,
-            r = tokio::io::AsyncReadExt::read(&mut io, conn.input_buf()), if can_read => Wake::Read(r),
+            w = io_or_tunnels, if can_read || tunnels => w,
             else => Wake::Stuck,
         };
         if conn::apply(&mut conn, wake, &mut closing).is_err() {
