@@ -92,54 +92,92 @@ FRAMES = {
     "truncated": frame(DATA, 0, 1, b"hello")[:11],
 }
 
-# h2_server_conn: byte 0 config, byte 1 script length, the script, then the
-# client's bytes (see fuzz/src/h2/server.rs).
-HELLO = PREFACE + settings((4, 65535), (1, 4096)) + frame(SETTINGS, ACK, 0)
+# The connection targets (fuzz/src/h2/conn.rs): byte 0 config (bit 0 tiny
+# limits, bit 1 push / no extended CONNECT, bit 2 zero-copy input, bit 3 the
+# target writes the peer's SETTINGS and ACK), byte 1 script length, the script
+# (low nibble op, high nibble argument), then the peer's bytes (the server's
+# input gets the client preface in front by the target).
+OP_FEED_ALL = 0xF0
+OP_FEED_SMALL = 0x30
+OP_RESPOND = 0x01          # server: 200, no fields, body follows
+OP_RESPOND_END = 0x81      # server: 200, END_STREAM
+OP_DATA_1000 = 0x42        # send_data 1000 bytes on the first stream
+OP_DATA_END = 0xB2         # send_data 3 bytes with END_STREAM
+OP_TRAILERS = 0x13
+OP_RESET = 0x84            # reset_stream CANCEL-ish code on the first stream
+OP_RELEASE = 0x05
+OP_PING = 0x16
+OP_SHUTDOWN = 0x07
+OP_CLOSE = 0xB8
+OP_TIME_10S = 0x89
+OP_EOF = 0x0A
+OP_PARTIAL = 0x3B
+OP_INFORMATIONAL = 0x0C
+OP_PUSH = 0x0D
+OP_CAPACITY = 0x0E
+OP_BEHAVE = 0x0F
+OP_GET_END = 0x81          # client: GET with END_STREAM
+OP_POST = 0x11             # client: POST, body follows
+OP_CONNECT = 0x1C          # client: extended CONNECT
+OP_CAN_OPEN = 0x0D
+
+HELLO = settings((4, 65535), (1, 4096)) + frame(SETTINGS, ACK, 0)
+H = 8  # the target writes an empty SETTINGS and its ACK first
 SERVER = {
-    "get": (0, b"", HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)),
-    "get-indexed": (0, b"", HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET_INDEXED)),
-    "post-body": (0, b"", HELLO + frame(HEADERS, END_HEADERS, 1, POST) + frame(DATA, END_STREAM, 1, b"hello")),
-    "post-trailers": (0, b"", HELLO + frame(HEADERS, END_HEADERS, 1, POST) + frame(DATA, 0, 1, b"hello")
+    "get": (H, b"", frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)),
+    "get-own-settings": (0, b"", HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)),
+    "get-indexed": (H, b"", frame(HEADERS, END_HEADERS | END_STREAM, 1, GET_INDEXED)),
+    "post-body": (H, b"", frame(HEADERS, END_HEADERS, 1, POST) + frame(DATA, END_STREAM, 1, b"hello")),
+    "post-trailers": (H, b"", frame(HEADERS, END_HEADERS, 1, POST) + frame(DATA, 0, 1, b"hello")
                       + frame(HEADERS, END_HEADERS | END_STREAM, 1, block((b"x-sum", b"1")))),
-    "two-streams": (0, b"", HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)
+    "two-streams": (H, b"", frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)
                     + frame(HEADERS, END_HEADERS | END_STREAM, 3, GET)),
-    "continuation": (0, b"", HELLO + frame(HEADERS, END_STREAM, 1, GET[:5]) + frame(CONTINUATION, 0, 1, GET[5:9])
+    "continuation": (H, b"", frame(HEADERS, END_STREAM, 1, GET[:5]) + frame(CONTINUATION, 0, 1, GET[5:9])
                      + frame(CONTINUATION, END_HEADERS, 1, GET[9:])),
-    "ping-settings-window": (0, b"", HELLO + frame(PING, 0, 0, b"pingpong") + settings((4, 1), (5, 20000))
+    "ping-settings-window": (H, b"", frame(PING, 0, 0, b"pingpong") + settings((4, 1), (5, 20000))
                              + frame(WINDOW_UPDATE, 0, 0, b"\x00\x00\x10\x00")),
-    "rst-after-get": (0, b"", HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET) + frame(RST_STREAM, 0, 1, b"\x00\x00\x00\x08")),
-    "goaway": (0, b"", HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET) + frame(GOAWAY, 0, 0, b"\x00\x00\x00\x00\x00\x00\x00\x00")),
-    "bad-preface": (0, b"", b"PRI * HTTP/1.1\r\n\r\nSM\r\n\r\n"),
-    "data-idle": (0, b"", HELLO + frame(DATA, 0, 1, b"x")),
-    "uppercase-field": (0, b"", HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET + lit(b"X-Up", b"1"))),
-    "tiny-window": (0, b"", PREFACE + settings((4, 1)) + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)
+    "rst-after-get": (H, b"", frame(HEADERS, END_HEADERS | END_STREAM, 1, GET) + frame(RST_STREAM, 0, 1, b"\x00\x00\x00\x08")),
+    "goaway": (H, b"", frame(HEADERS, END_HEADERS | END_STREAM, 1, GET) + frame(GOAWAY, 0, 0, b"\x00" * 8)),
+    "no-settings": (0, b"", frame(PING, 0, 0, b"pingpong")),
+    "data-idle": (H, b"", frame(DATA, 0, 1, b"x")),
+    "uppercase-field": (H, b"", frame(HEADERS, END_HEADERS | END_STREAM, 1, GET + lit(b"X-Up", b"1"))),
+    "tiny-window": (0, b"", settings((4, 1)) + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)
                     + frame(WINDOW_UPDATE, 0, 1, b"\x00\x00\x00\x10")),
-    "scripted-responses": (0, bytes([0x00, 0x01, 0x12, 0x02, 0x03, 0x05, 0x06, 0x07, 0x08]),
-                           HELLO + frame(HEADERS, END_HEADERS, 1, POST) + frame(DATA, END_STREAM, 1, b"hello")),
-    "tiny-limits": (1, b"", HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)
+    "scripted-response": (H, bytes([OP_FEED_ALL, OP_RESPOND, OP_DATA_1000, OP_TRAILERS, OP_PING, OP_PARTIAL, OP_RELEASE, OP_CAPACITY, OP_DATA_END]),
+                          frame(HEADERS, END_HEADERS, 1, POST) + frame(DATA, END_STREAM, 1, b"hello")),
+    "informational-push": (H, bytes([OP_FEED_ALL, OP_INFORMATIONAL, OP_PUSH, OP_RESPOND_END, OP_BEHAVE]),
+                           frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)),
+    "reset-close": (H | 4, bytes([OP_FEED_SMALL, OP_FEED_ALL, OP_RESET, OP_CLOSE]), frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)),
+    "tiny-limits": (H | 1, bytes([OP_FEED_ALL, OP_BEHAVE]), frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)
                     + frame(HEADERS, END_HEADERS | END_STREAM, 3, GET) + frame(HEADERS, END_HEADERS | END_STREAM, 5, GET)),
-    "shutdown": (0, bytes([0x09, 0x0a, 0x0b]), HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)
+    "shutdown": (H, bytes([OP_FEED_ALL, OP_SHUTDOWN, OP_TIME_10S, OP_BEHAVE]), frame(HEADERS, END_HEADERS | END_STREAM, 1, GET)
                  + frame(PING, ACK, 0, b"\x00" * 8)),
+    "settings-timeout": (0, bytes([OP_TIME_10S, OP_TIME_10S]), b""),
+    "eof": (H, bytes([OP_FEED_SMALL, OP_EOF]), frame(HEADERS, END_HEADERS, 1, POST)),
 }
 
-# h2_client_conn: byte 0 config, byte 1 script length, the script, then the
-# server's bytes (see fuzz/src/h2/client.rs).
 SRV_HELLO = settings((3, 100), (4, 65535), (8, 1)) + frame(SETTINGS, ACK, 0)
 CLIENT = {
-    "response": (0, bytes([0x00]), SRV_HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, RESPONSE)),
-    "response-body": (0, bytes([0x00]), SRV_HELLO + frame(HEADERS, END_HEADERS, 1, RESPONSE)
+    "response": (0, bytes([OP_GET_END]), SRV_HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, RESPONSE)),
+    "response-body": (0, bytes([OP_GET_END]), SRV_HELLO + frame(HEADERS, END_HEADERS, 1, RESPONSE)
                       + frame(DATA, 0, 1, b"hello") + frame(DATA, END_STREAM, 1, b"!")),
-    "informational": (0, bytes([0x00]), SRV_HELLO + frame(HEADERS, END_HEADERS, 1, block((b":status", b"103"), (b"link", b"</a>")))
+    "informational": (0, bytes([OP_GET_END]), SRV_HELLO + frame(HEADERS, END_HEADERS, 1, block((b":status", b"103"), (b"link", b"</a>")))
                       + frame(HEADERS, END_HEADERS | END_STREAM, 1, RESPONSE)),
-    "trailers": (0, bytes([0x01, 0x02]), SRV_HELLO + frame(HEADERS, END_HEADERS, 1, RESPONSE)
-                 + frame(HEADERS, END_HEADERS | END_STREAM, 1, block((b"grpc-status", b"0")))),
-    "rst": (0, bytes([0x00]), SRV_HELLO + frame(RST_STREAM, 0, 1, b"\x00\x00\x00\x07")),
-    "goaway": (0, bytes([0x00, 0x00]), SRV_HELLO + frame(GOAWAY, 0, 0, b"\x00\x00\x00\x01\x00\x00\x00\x00")),
-    "push": (1, bytes([0x00]), SRV_HELLO + frame(PUSH_PROMISE, END_HEADERS, 1, b"\x00\x00\x00\x02" + GET)
+    "post-trailers": (0, bytes([OP_POST, OP_DATA_1000, OP_TRAILERS, OP_FEED_ALL]), SRV_HELLO + frame(HEADERS, END_HEADERS, 1, RESPONSE)
+                      + frame(HEADERS, END_HEADERS | END_STREAM, 1, block((b"grpc-status", b"0")))),
+    "rst": (0, bytes([OP_GET_END]), SRV_HELLO + frame(RST_STREAM, 0, 1, b"\x00\x00\x00\x07")),
+    "goaway": (0, bytes([OP_GET_END, OP_GET_END, OP_FEED_ALL, OP_CAN_OPEN]), SRV_HELLO + frame(GOAWAY, 0, 0, b"\x00\x00\x00\x01\x00\x00\x00\x00")),
+    "push": (2, bytes([OP_GET_END]), SRV_HELLO + frame(PUSH_PROMISE, END_HEADERS, 1, b"\x00\x00\x00\x02" + GET)
              + frame(HEADERS, END_HEADERS | END_STREAM, 2, RESPONSE)),
-    "ping": (0, b"", SRV_HELLO + frame(PING, 0, 0, b"pingpong")),
-    "bad-status": (0, bytes([0x00]), SRV_HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, block((b":status", b"2000")))),
-    "no-settings": (0, bytes([0x00]), frame(PING, 0, 0, b"pingpong")),
+    "push-refused": (0, bytes([OP_GET_END]), SRV_HELLO + frame(PUSH_PROMISE, END_HEADERS, 1, b"\x00\x00\x00\x02" + GET)),
+    "ping": (0, bytes([OP_PING]), SRV_HELLO + frame(PING, 0, 0, b"pingpong") + frame(PING, ACK, 0, b"\x01" * 8)),
+    "bad-status": (0, bytes([OP_GET_END]), SRV_HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, block((b":status", b"2000")))),
+    "no-settings": (0, bytes([OP_GET_END]), frame(PING, 0, 0, b"pingpong")),
+    "extended-connect": (0, bytes([OP_FEED_ALL, OP_CONNECT, OP_DATA_1000]), SRV_HELLO + frame(HEADERS, END_HEADERS, 1, RESPONSE)),
+    "tiny-window": (1, bytes([OP_POST, OP_DATA_1000, OP_FEED_ALL, OP_CAPACITY, OP_BEHAVE]), settings((4, 10)) + frame(SETTINGS, ACK, 0)
+                    + frame(WINDOW_UPDATE, 0, 1, b"\x00\x00\x00\x20")),
+    "concurrency": (1, bytes([OP_FEED_ALL, OP_GET_END, OP_GET_END, OP_GET_END, OP_CAN_OPEN]), SRV_HELLO),
+    "shutdown": (4, bytes([OP_GET_END, OP_SHUTDOWN, OP_FEED_ALL, OP_TIME_10S]), SRV_HELLO + frame(HEADERS, END_HEADERS | END_STREAM, 1, RESPONSE)),
 }
 
 

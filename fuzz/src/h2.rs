@@ -3,7 +3,11 @@
 //! (`h2_server_conn`, `h2_client_conn`).
 //!
 //! Each checks invariants, not only the absence of panics; the connection
-//! targets share the command decoding of [`script`].
+//! targets share one driver (`conn.rs`: input layout, commands, invariants) and
+//! one reader of both directions of the wire (`wire.rs`).
+
+mod conn;
+mod wire;
 
 use shockwave_proto::h2::frame::{self, FRAME_HEADER_LEN, Frame, FrameHeader};
 use shockwave_proto::h2::{Error, ErrorCode, FrameType};
@@ -271,4 +275,17 @@ fn check_writers(f: &Frame<'_>, written: &[u8]) {
         out, written,
         "family writer and Frame::write differ for {f:?}"
     );
+}
+
+/// Target `h2_server_conn`: a `ServerConn` after a valid client preface, fed
+/// arbitrary bytes and driven by arbitrary application commands (layout and
+/// invariants in `conn.rs`).
+pub fn server_conn(data: &[u8]) {
+    conn::run(wire::Side::Server, data);
+}
+
+/// Target `h2_client_conn`: a `ClientConn` fed arbitrary server bytes and
+/// driven by arbitrary application commands (layout and invariants in `conn.rs`).
+pub fn client_conn(data: &[u8]) {
+    conn::run(wire::Side::Client, data);
 }

@@ -68,6 +68,16 @@ fn h2_frame_corpus() {
 }
 
 #[test]
+fn h2_server_conn_corpus() {
+    replay("h2_server_conn", shockwave_fuzz::h2::server_conn);
+}
+
+#[test]
+fn h2_client_conn_corpus() {
+    replay("h2_client_conn", shockwave_fuzz::h2::client_conn);
+}
+
+#[test]
 fn hpack_decoder_corpus() {
     replay("hpack_decoder", shockwave_fuzz::hpack::decoder);
 }
@@ -106,7 +116,9 @@ fn every_target_has_a_corpus() {
         targets,
         [
             "chunked_body",
+            "h2_client_conn",
             "h2_frame",
+            "h2_server_conn",
             "hpack_decoder",
             "request_head",
             "response_head",

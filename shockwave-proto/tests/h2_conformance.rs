@@ -25,5 +25,7 @@ mod s5_streams;
 mod s6_connection_frames;
 #[path = "h2_conformance/s6_stream_frames.rs"]
 mod s6_stream_frames;
+#[path = "h2_conformance/s8_client.rs"]
+mod s8_client;
 #[path = "h2_conformance/s8_http.rs"]
 mod s8_http;

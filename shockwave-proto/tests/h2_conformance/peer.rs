@@ -350,7 +350,7 @@ impl std::fmt::Debug for RawFrame {
 }
 
 /// Cuts the complete frames off the front of `bytes`.
-fn cut_frames(bytes: &mut Vec<u8>, out: &mut VecDeque<RawFrame>) {
+pub fn cut_frames(bytes: &mut Vec<u8>, out: &mut VecDeque<RawFrame>) {
     let mut at = 0;
     while bytes.len() - at >= 9 {
         let h = &bytes[at..at + 9];

@@ -32,6 +32,24 @@ fn s5_1_idle_window_update_is_protocol_error() {
     p.expect_connection_error(ErrorCode::PROTOCOL_ERROR);
 }
 
+/// Section 5.1 and 6.4: a WINDOW_UPDATE with an increment of 0 on an idle
+/// stream is still a frame an idle stream cannot take: a connection error of
+/// type PROTOCOL_ERROR, and never a RST_STREAM, which MUST NOT be sent for an
+/// idle stream (found by the `h2_server_conn` fuzz target).
+#[test]
+#[ignore = "finding: WINDOW_UPDATE 0 on an idle stream answered with RST_STREAM (see /tmp/h2_findings.md)"]
+fn s5_1_idle_window_update_with_zero_increment_is_protocol_error() {
+    for stream in [1, 2560] {
+        let mut p = Peer::connected();
+        p.send(&window_update(stream, 0));
+        assert!(
+            p.unread(ty::RST_STREAM).is_empty(),
+            "RST_STREAM on idle stream {stream}"
+        );
+        p.expect_connection_error(ErrorCode::PROTOCOL_ERROR);
+    }
+}
+
 /// h2spec 5.1/4: CONTINUATION on an idle stream is a PROTOCOL_ERROR (section 6.10).
 #[test]
 fn s5_1_idle_continuation_is_protocol_error() {
