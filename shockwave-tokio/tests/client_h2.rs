@@ -198,6 +198,21 @@ async fn version_choice_follows_the_builder() {
     assert_eq!(plain.version(), http::Version::HTTP_11);
     let tls = default.get(srv.url(true, "/")).await.unwrap();
     assert_eq!(tls.version(), http::Version::HTTP_2);
+    // http2_only: h2c on plain ports, only `h2` offered on TLS.
+    let h2 = Client::builder()
+        .http2_only()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(Certificate::from_pem(srv.cert_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    for tls in [false, true] {
+        let response = h2.get(srv.url(tls, "/")).await.unwrap();
+        assert_eq!(response.version(), http::Version::HTTP_2);
+        assert_eq!(
+            response.into_body().bytes().await.unwrap(),
+            "Hello from Shockwave!\n"
+        );
+    }
     srv.stop().await;
 }
 
