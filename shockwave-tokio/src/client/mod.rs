@@ -209,13 +209,16 @@ impl ClientBuilder {
     }
 
     /// Most idle connections kept per origin (default 8; 0 disables reuse).
+    /// An HTTP/2 connection, shared by every request to its origin, counts as one.
     pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
         self.max_idle_per_host = max;
         self
     }
 
     /// How long an idle connection is kept (default 90 s; the machine's
-    /// `keep_alive_timeout` closes it earlier if shorter).
+    /// `keep_alive_timeout`, or for HTTP/2 its `idle_timeout`, closes it
+    /// earlier if shorter). An HTTP/2 connection is idle while no stream is
+    /// open; it leaves with a GOAWAY.
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self
