@@ -109,6 +109,9 @@ fn python_decodes_our_blocks() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A block from Python (hex) and the fields it must decode to.
+type Expected = (String, Vec<(Vec<u8>, Vec<u8>)>);
+
 #[test]
 fn we_decode_pythons_blocks() {
     let Some(corpus) = corpus_or_skip() else {
@@ -121,9 +124,9 @@ fn we_decode_pythons_blocks() {
     let output = run_script(&["encode", dir.to_str().unwrap()]);
     let mut decoder = Decoder::new(4096);
     let mut list = HeaderList::new(usize::MAX);
-    let mut pending: Option<(String, Vec<(Vec<u8>, Vec<u8>)>)> = None;
+    let mut pending: Option<Expected> = None;
     let mut blocks = 0;
-    let mut check = |pending: Option<(String, Vec<(Vec<u8>, Vec<u8>)>)>, decoder: &mut Decoder| {
+    let mut check = |pending: Option<Expected>, decoder: &mut Decoder| {
         if let Some((wire, fields)) = pending {
             decoder
                 .decode(&hex(&wire), &mut list)

@@ -123,8 +123,8 @@ impl Decoder {
             if b & 0x80 != 0 {
                 // §6.1: indexed header field.
                 let index = integer::decode(block, &mut pos, 7)?;
-                let (name, value) = self.entry(index)?;
-                out.push(name, value, false);
+                let (field, name_len) = self.entry(index)?;
+                out.push_joined(field, name_len, false);
             } else if b & 0x40 != 0 {
                 self.literal(block, &mut pos, 6, Literal::Indexed, out)?;
             } else if b & 0x10 != 0 {
@@ -150,13 +150,14 @@ impl Decoder {
         Ok(())
     }
 
-    /// The entry at `index` of the static then dynamic table (RFC 7541 §2.3.3).
+    /// The entry at `index` of the static then dynamic table (RFC 7541
+    /// §2.3.3), as its name and value side by side and the name's length.
     #[inline]
-    fn entry(&self, index: usize) -> Result<(&[u8], &[u8]), DecodeError> {
+    fn entry(&self, index: usize) -> Result<(&[u8], usize), DecodeError> {
         let found = if index <= static_table::LEN {
-            static_table::get(index)
+            static_table::get_joined(index)
         } else {
-            self.table.get(index - static_table::LEN - 1)
+            self.table.get_joined(index - static_table::LEN - 1)
         };
         found.ok_or(DecodeError::InvalidIndex)
     }
@@ -177,8 +178,8 @@ impl Decoder {
         if index == 0 {
             string::decode(block, pos, out.arena(), self.max_string_len)?;
         } else {
-            let (name, _) = self.entry(index)?;
-            out.arena().extend_from_slice(name);
+            let (field, name_len) = self.entry(index)?;
+            out.arena().push_slice(&field[..name_len]);
         }
         let name_end = out.arena_ref().len();
         string::decode(block, pos, out.arena(), self.max_string_len)?;

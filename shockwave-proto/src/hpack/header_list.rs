@@ -5,6 +5,8 @@
 
 use alloc::vec::Vec;
 
+use crate::huffman::{self, HuffmanError};
+
 use super::table::ENTRY_OVERHEAD;
 
 /// One field of a [`HeaderList`], borrowed from its arena.
@@ -36,7 +38,7 @@ struct Span {
 /// still decodes them to keep its table in step with the peer.
 #[derive(Clone, Debug)]
 pub struct HeaderList {
-    bytes: Vec<u8>,
+    bytes: Arena,
     fields: Vec<Span>,
     list_size: usize,
     max_list_size: usize,
@@ -46,7 +48,7 @@ impl HeaderList {
     /// An empty list that stores fields up to `max_list_size` (RFC 9113 §6.5.2 units).
     pub fn new(max_list_size: usize) -> Self {
         Self {
-            bytes: Vec::new(),
+            bytes: Arena::default(),
             fields: Vec::new(),
             list_size: 0,
             max_list_size,
@@ -107,16 +109,28 @@ impl HeaderList {
     pub fn push(&mut self, name: &[u8], value: &[u8], sensitive: bool) {
         if self.count(name.len() + value.len()) {
             let start = self.bytes.len();
-            self.bytes.extend_from_slice(name);
-            self.bytes.extend_from_slice(value);
+            self.bytes.push_slice(name);
+            self.bytes.push_slice(value);
             self.store(start, start + name.len(), sensitive);
         }
     }
 
+    /// [`HeaderList::push`] for a field whose name and value are adjacent:
+    /// `field[..name_len]` and `field[name_len..]` (table entries are), one copy.
+    #[inline]
+    pub(crate) fn push_joined(&mut self, field: &[u8], name_len: usize, sensitive: bool) {
+        if self.count(field.len()) {
+            let start = self.bytes.len();
+            self.bytes.push_slice(field);
+            self.store(start, start + name_len, sensitive);
+        }
+    }
+
     fn field(&self, s: Span) -> Field<'_> {
+        let bytes = self.bytes.as_slice();
         Field {
-            name: &self.bytes[s.start as usize..s.name_end as usize],
-            value: &self.bytes[s.name_end as usize..s.end as usize],
+            name: &bytes[s.start as usize..s.name_end as usize],
+            value: &bytes[s.name_end as usize..s.end as usize],
             sensitive: s.sensitive,
         }
     }
@@ -144,14 +158,14 @@ impl HeaderList {
 
     /// The arena, for the decoder to write a literal's name and value into.
     #[inline]
-    pub(crate) fn arena(&mut self) -> &mut Vec<u8> {
+    pub(crate) fn arena(&mut self) -> &mut Arena {
         &mut self.bytes
     }
 
-    /// The arena, read-only.
+    /// The arena's octets in use.
     #[inline]
     pub(crate) fn arena_ref(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_slice()
     }
 
     /// Ends a field the decoder wrote into the arena from `start` (name up to
@@ -163,6 +177,72 @@ impl HeaderList {
         } else {
             self.bytes.truncate(start);
         }
+    }
+}
+
+/// A byte arena whose buffer only grows: octets past its length are kept
+/// (stale) so that appending never zero-fills, and a Huffman string decodes
+/// straight into it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Arena {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Arena {
+    /// Octets in use.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The octets in use.
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Forgets the octets from `len` on.
+    #[inline]
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// Forgets every octet.
+    #[inline]
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// The buffer from the end of the octets in use, at least `n` long.
+    #[inline]
+    fn spare(&mut self, n: usize) -> &mut [u8] {
+        if self.buf.len() - self.len < n {
+            self.grow(n);
+        }
+        &mut self.buf[self.len..]
+    }
+
+    /// Doubles the buffer (or more, for `n`): rare, and never once warm.
+    #[cold]
+    fn grow(&mut self, n: usize) {
+        let size = (2 * self.buf.len()).max(self.len + n).max(256);
+        self.buf.resize(size, 0);
+    }
+
+    /// Appends `src`.
+    #[inline]
+    pub(crate) fn push_slice(&mut self, src: &[u8]) {
+        self.spare(src.len())[..src.len()].copy_from_slice(src);
+        self.len += src.len();
+    }
+
+    /// Appends the octets the Huffman-coded `src` stands for.
+    #[inline]
+    pub(crate) fn push_huffman(&mut self, src: &[u8]) -> Result<usize, HuffmanError> {
+        let n = huffman::decode_into(src, self.spare(huffman::decoded_room(src.len())))?;
+        self.len += n;
+        Ok(n)
     }
 }
 
@@ -241,13 +321,13 @@ mod tests {
     #[test]
     fn commit_drops_what_does_not_fit() {
         let mut list = HeaderList::new(40);
-        list.arena().extend_from_slice(b"namevalue");
+        list.arena().push_slice(b"namevalue");
         list.commit(0, 4, false); // 41: over
         assert!(list.is_empty());
         assert!(list.arena_ref().is_empty());
         list.set_max_list_size(100);
         list.clear();
-        list.arena().extend_from_slice(b"namevalue");
+        list.arena().push_slice(b"namevalue");
         list.commit(0, 4, true);
         assert_eq!(
             list.get(0),

@@ -71,11 +71,67 @@ pub(crate) const ENTRIES: [(&[u8], &[u8]); LEN] = [
     (b"www-authenticate", b""),             // 61
 ];
 
-/// The entry at `index` (1 to 61).
+/// The entry at `index` (1 to 61) as its name and value side by side, and
+/// the name's length: one copy for the decoder.
 #[inline]
-pub(crate) fn get(index: usize) -> Option<(&'static [u8], &'static [u8])> {
-    ENTRIES.get(index.wrapping_sub(1)).copied()
+pub(crate) fn get_joined(index: usize) -> Option<(&'static [u8], usize)> {
+    let &(start, name_len, value_len) = JOINED_AT.get(index.wrapping_sub(1))?;
+    let start = usize::from(start);
+    let name_len = usize::from(name_len);
+    Some((
+        &JOINED[start..start + name_len + usize::from(value_len)],
+        name_len,
+    ))
 }
+
+/// Octets of all names and values.
+const JOINED_LEN: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < LEN {
+        n += ENTRIES[i].0.len() + ENTRIES[i].1.len();
+        i += 1;
+    }
+    n
+};
+
+/// Every entry's name then value, entry after entry.
+static JOINED: [u8; JOINED_LEN] = {
+    let mut out = [0u8; JOINED_LEN];
+    let mut at = 0;
+    let mut i = 0;
+    while i < LEN {
+        let (name, value) = ENTRIES[i];
+        let mut k = 0;
+        while k < name.len() {
+            out[at] = name[k];
+            at += 1;
+            k += 1;
+        }
+        k = 0;
+        while k < value.len() {
+            out[at] = value[k];
+            at += 1;
+            k += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
+/// Where each entry starts in [`JOINED`], and its name's and value's lengths.
+static JOINED_AT: [(u16, u8, u8); LEN] = {
+    let mut at = [(0u16, 0u8, 0u8); LEN];
+    let mut start = 0;
+    let mut i = 0;
+    while i < LEN {
+        let (name, value) = ENTRIES[i];
+        at[i] = (start as u16, name.len() as u8, value.len() as u8);
+        start += name.len() + value.len();
+        i += 1;
+    }
+    at
+};
 
 /// Slots of [`NAMES`]: a power of two, over twice the 52 distinct names.
 const SLOTS: usize = 128;
@@ -203,7 +259,7 @@ pub(crate) fn find(name: &[u8], value: &[u8]) -> Option<Found> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ENTRIES, Found, LEN, find, find_name, get};
+    use super::{ENTRIES, Found, LEN, find, find_name, get_joined};
 
     #[test]
     fn lookup_agrees_with_a_scan() {
@@ -224,10 +280,11 @@ mod tests {
                     field: None
                 })
             );
-            assert_eq!(get(i + 1), Some((name, value)));
+            let (joined, name_len) = get_joined(i + 1).unwrap();
+            assert_eq!(joined.split_at(name_len), (name, value));
         }
-        assert_eq!(get(0), None);
-        assert_eq!(get(LEN + 1), None);
+        assert_eq!(get_joined(0), None);
+        assert_eq!(get_joined(LEN + 1), None);
     }
 
     #[test]

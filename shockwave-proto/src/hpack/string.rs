@@ -3,6 +3,7 @@
 
 use alloc::vec::Vec;
 
+use super::header_list::Arena;
 use super::{DecodeError, integer};
 use crate::huffman;
 
@@ -30,7 +31,7 @@ pub enum HuffmanPolicy {
 pub(crate) fn decode(
     block: &[u8],
     pos: &mut usize,
-    out: &mut Vec<u8>,
+    out: &mut Arena,
     max_len: usize,
 ) -> Result<(), DecodeError> {
     let huffman = block.get(*pos).is_some_and(|&b| b & 0x80 != 0);
@@ -45,13 +46,12 @@ pub(crate) fn decode(
     *pos += len;
     if huffman {
         let start = out.len();
-        huffman::decode(raw, out)?;
-        if out.len() - start > max_len {
+        if out.push_huffman(raw)? > max_len {
             out.truncate(start);
             return Err(DecodeError::StringTooLong);
         }
     } else {
-        out.extend_from_slice(raw);
+        out.push_slice(raw);
     }
     Ok(())
 }
@@ -80,18 +80,18 @@ pub(crate) fn encode(out: &mut Vec<u8>, s: &[u8], policy: HuffmanPolicy) {
 mod tests {
     use alloc::vec::Vec;
 
-    use super::{HuffmanPolicy, decode, encode};
+    use super::{Arena, HuffmanPolicy, decode, encode};
     use crate::hpack::DecodeError;
     use crate::huffman::HuffmanError;
 
     fn round_trip(s: &[u8], policy: HuffmanPolicy) -> Vec<u8> {
         let mut wire = Vec::new();
         encode(&mut wire, s, policy);
-        let mut out = Vec::new();
+        let mut out = Arena::default();
         let mut pos = 0;
         decode(&wire, &mut pos, &mut out, usize::MAX).unwrap();
         assert_eq!(pos, wire.len());
-        assert_eq!(out, s);
+        assert_eq!(out.as_slice(), s);
         wire
     }
 
@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn errors() {
-        let mut out = Vec::new();
+        let mut out = Arena::default();
         let mut pos = 0;
         assert_eq!(
             decode(&[0x03, b'a', b'b'], &mut pos, &mut out, 10),
@@ -137,7 +137,7 @@ mod tests {
             decode(&wire, &mut pos, &mut out, 4),
             Err(DecodeError::StringTooLong)
         );
-        assert!(out.is_empty());
+        assert!(out.as_slice().is_empty());
         let mut pos = 0;
         assert_eq!(
             decode(&[0x81, 0x00], &mut pos, &mut out, 10),

@@ -129,6 +129,13 @@ impl DynamicTable {
         ))
     }
 
+    /// The `i`-th entry as its name and value side by side, and the name's length.
+    #[inline]
+    pub(crate) fn get_joined(&self, i: usize) -> Option<(&[u8], usize)> {
+        let e = *self.entries.get(i)?;
+        Some((&self.arena[e.start..e.start + e.len()], e.name_len))
+    }
+
     /// The sequence number the next inserted entry gets.
     #[inline]
     pub(crate) fn next_seq(&self) -> usize {
@@ -293,6 +300,8 @@ mod tests {
         assert!(t.size() <= t.max_size());
         for (i, (n, v)) in m.entries.iter().enumerate() {
             assert_eq!(t.get(i), Some((&n[..], &v[..])), "entry {i}");
+            let (joined, name_len) = t.get_joined(i).unwrap();
+            assert_eq!(joined.split_at(name_len), (&n[..], &v[..]));
             let seq = t.next_seq().wrapping_sub(i + 1);
             assert_eq!(t.position_of_seq(seq), Some(i));
         }

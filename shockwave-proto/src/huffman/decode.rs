@@ -16,28 +16,34 @@ use super::HuffmanError;
 use super::code::{CODES, EOS, MAX_CODE_LEN};
 
 /// Bits looked up at once.
-const PEEK: u32 = 11;
+const PEEK: u32 = 12;
 
 /// Shortest code length in appendix B.
 const MIN_CODE_LEN: u32 = 5;
 
-/// An entry of [`FAST`], packed into a `u32`: first symbol (bits 0..8),
-/// second symbol (8..16), bits of the first code (16..21, 0 when no code fits
-/// in [`PEEK`] bits), bits of both codes (21..26), symbol count (26..28).
+/// An entry of [`FAST`], packed into a `u32`: bits of both codes (bits
+/// 0..5, bit 5 clear, so the window shifts by the entry itself), symbol
+/// count (6..8, 0 when no code fits in [`PEEK`] bits), bits of the first
+/// code (8..13), first symbol (16..24), second symbol (24..32), so the two
+/// symbols are the entry's upper half, stored with one 16-bit write.
 const fn entry(sym1: u32, sym2: u32, len1: u32, total: u32, count: u32) -> u32 {
-    sym1 | (sym2 << 8) | (len1 << 16) | (total << 21) | (count << 26)
-}
-
-const fn len1(e: u32) -> u32 {
-    (e >> 16) & 0x1f
+    total | (count << 6) | (len1 << 8) | (sym1 << 16) | (sym2 << 24)
 }
 
 const fn total(e: u32) -> u32 {
-    (e >> 21) & 0x1f
+    e & 0x1f
 }
 
 const fn count(e: u32) -> u32 {
-    (e >> 26) & 0x3
+    (e >> 6) & 0x3
+}
+
+const fn len1(e: u32) -> u32 {
+    (e >> 8) & 0x1f
+}
+
+const fn sym1(e: u32) -> u32 {
+    (e >> 16) & 0xff
 }
 
 /// The lookup table: the symbols that the [`PEEK`] bits starting a window
@@ -74,7 +80,7 @@ const fn build_fast() -> [u32; 1 << PEEK] {
             let next = single[rest];
             let next_len = len1(next);
             if next_len != 0 && first_len + next_len <= PEEK {
-                table[i] = entry(e & 0xff, next & 0xff, first_len, first_len + next_len, 2);
+                table[i] = entry(sym1(e), sym1(next), first_len, first_len + next_len, 2);
             }
         }
         i += 1;
@@ -171,10 +177,7 @@ fn long_code(window: u64, avail: u32) -> Result<Option<(u8, u32)>, HuffmanError>
 /// not a whole code or in bits that are not all ones (RFC 7541 §5.2).
 pub fn decode(src: &[u8], out: &mut Vec<u8>) -> Result<(), HuffmanError> {
     let start = out.len();
-    // Every code has at least 5 bits; the fast step may write one octet past
-    // the last symbol.
-    let room = src.len() * 8 / MIN_CODE_LEN as usize + 2;
-    out.resize(start + room, 0);
+    out.resize(start + decoded_room(src.len()), 0);
     match decode_into(src, &mut out[start..]) {
         Ok(n) => {
             out.truncate(start + n);
@@ -187,66 +190,86 @@ pub fn decode(src: &[u8], out: &mut Vec<u8>) -> Result<(), HuffmanError> {
     }
 }
 
-/// Decodes `src` into `buf`, which has room for `8 * src.len() / 5 + 2`
-/// octets, and returns the number written.
-fn decode_into(src: &[u8], buf: &mut [u8]) -> Result<usize, HuffmanError> {
-    // The valid bits are the top `avail` bits of `window`; the bits below them
-    // are zero or the input's next bits (loading them twice ORs equal bits).
+/// Room [`decode_into`] needs for `len` coded octets: every code has at
+/// least 5 bits, and a step may write one octet past the last symbol.
+#[inline]
+pub(crate) const fn decoded_room(len: usize) -> usize {
+    len * 8 / MIN_CODE_LEN as usize + 2
+}
+
+/// The next 8 octets of `src` from `i` as a big-endian word, zeros past the end.
+#[inline(always)]
+fn load(src: &[u8], i: usize) -> u64 {
+    if let Some(chunk) = src.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        return u64::from_be_bytes(word);
+    }
+    load_end(src, i)
+}
+
+/// [`load`] near the end of `src`: the last 8 octets shifted into place when
+/// there are that many, else the few octets assembled.
+#[inline]
+fn load_end(src: &[u8], i: usize) -> u64 {
+    let rest = src.len().saturating_sub(i);
+    if rest == 0 {
+        return 0;
+    }
+    if let Some(last) = src.len().checked_sub(8).and_then(|start| src.get(start..)) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(last);
+        return u64::from_be_bytes(word) << (8 * (8 - rest));
+    }
+    src[i..]
+        .iter()
+        .enumerate()
+        .fold(0, |w, (k, &b)| w | (u64::from(b) << (56 - 8 * k)))
+}
+
+/// Decodes `src` into the start of `buf`, which has at least
+/// [`decoded_room`] octets, and returns the number written (the octets after
+/// them are scratch). For callers that keep a buffer of their own instead of
+/// a `Vec` to append to.
+///
+/// # Errors
+///
+/// As [`decode`].
+pub(crate) fn decode_into(src: &[u8], buf: &mut [u8]) -> Result<usize, HuffmanError> {
+    // The valid bits are the top `avail` bits of `window`; the bits below
+    // them are the input's next bits or zeros, which no step looks at.
     let mut window: u64 = 0;
     let mut avail: u32 = 0;
     let mut i = 0;
     let mut o = 0;
-    while let Some(chunk) = src.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        window |= u64::from_be_bytes(word) >> avail;
-        let take = (64 - avail) / 8;
+    loop {
+        window |= load(src, i) >> avail;
+        let take = ((64 - avail) / 8).min((src.len() - i) as u32);
         i += take as usize;
         avail += take * 8;
-        // Every code fits in MAX_CODE_LEN bits, so each lookup is complete.
-        while avail >= MAX_CODE_LEN {
-            let e = FAST[(window >> (64 - PEEK)) as usize];
-            if len1(e) != 0 {
-                buf[o] = e as u8;
-                buf[o + 1] = (e >> 8) as u8;
-                o += count(e) as usize;
-                window <<= total(e);
-                avail -= total(e);
-            } else {
-                // A code always ends within MAX_CODE_LEN bits (the code
-                // is complete, tested); refuse rather than panic.
-                let (sym, len) = long_code(window, avail)?.ok_or(HuffmanError::InvalidPadding)?;
-                buf[o] = sym;
-                o += 1;
-                window <<= len;
-                avail -= len;
-            }
-        }
-    }
-    // The last few octets, one at a time.
-    loop {
-        while avail <= 56 && i < src.len() {
-            window |= u64::from(src[i]) << (56 - avail);
-            avail += 8;
-            i += 1;
-        }
-        if avail == 0 {
+        if i == src.len() {
             break;
         }
+        // Every code fits in MAX_CODE_LEN bits, so each lookup is complete.
+        while avail >= MAX_CODE_LEN {
+            fast_step(&mut window, &mut avail, buf, &mut o)?;
+        }
+    }
+    // The whole rest of the input is in the window.
+    while avail >= MAX_CODE_LEN {
+        fast_step(&mut window, &mut avail, buf, &mut o)?;
+    }
+    while avail > 0 {
         let e = FAST[(window >> (64 - PEEK)) as usize];
-        let (first, both) = (len1(e), total(e));
-        if first != 0 && both <= avail {
-            buf[o] = e as u8;
-            buf[o + 1] = (e >> 8) as u8;
+        let step = if count(e) != 0 && total(e) <= avail {
+            buf[o..o + 2].copy_from_slice(&((e >> 16) as u16).to_le_bytes());
             o += count(e) as usize;
-            window <<= both;
-            avail -= both;
-        } else if first != 0 && first <= avail {
-            buf[o] = e as u8;
+            total(e)
+        } else if count(e) != 0 && len1(e) <= avail {
+            buf[o] = sym1(e) as u8;
             o += 1;
-            window <<= first;
-            avail -= first;
-        } else if first != 0 {
+            len1(e)
+        } else if count(e) != 0 {
             break;
         } else {
             let Some((sym, len)) = long_code(window, avail)? else {
@@ -254,13 +277,42 @@ fn decode_into(src: &[u8], buf: &mut [u8]) -> Result<usize, HuffmanError> {
             };
             buf[o] = sym;
             o += 1;
-            window <<= len;
-            avail -= len;
-        }
+            len
+        };
+        window <<= step;
+        avail -= step;
     }
     // RFC 7541 §5.2: at most 7 bits of padding, all ones (the start of EOS).
     if avail > 7 || (avail > 0 && (window >> (64 - avail)) != (1 << avail) - 1) {
         return Err(HuffmanError::InvalidPadding);
     }
     Ok(o)
+}
+
+/// Decodes the code(s) at the top of `window`, which holds at least
+/// [`MAX_CODE_LEN`] valid bits.
+#[inline(always)]
+fn fast_step(
+    window: &mut u64,
+    avail: &mut u32,
+    buf: &mut [u8],
+    o: &mut usize,
+) -> Result<(), HuffmanError> {
+    let e = FAST[(*window >> (64 - PEEK)) as usize];
+    if count(e) != 0 {
+        buf[*o..*o + 2].copy_from_slice(&((e >> 16) as u16).to_le_bytes());
+        *o += count(e) as usize;
+        // Shifting by the entry shifts by its low 6 bits: the codes' length.
+        *window = window.wrapping_shl(e);
+        *avail -= total(e);
+    } else {
+        // A code always ends within MAX_CODE_LEN bits (the code is complete,
+        // tested); refuse rather than panic.
+        let (sym, len) = long_code(*window, *avail)?.ok_or(HuffmanError::InvalidPadding)?;
+        buf[*o] = sym;
+        *o += 1;
+        *window <<= len;
+        *avail -= len;
+    }
+    Ok(())
 }

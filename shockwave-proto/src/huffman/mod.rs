@@ -29,6 +29,7 @@ mod decode;
 mod encode;
 
 pub use decode::decode;
+pub(crate) use decode::{decode_into, decoded_room};
 pub use encode::{encode, encoded_len};
 
 /// Why a Huffman-coded string was refused (RFC 7541 §5.2). In HPACK every
