@@ -11,8 +11,14 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::time::Duration;
 
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
 use client_support::{ChunkedBody, PyServer, pattern};
 use http::{HeaderMap, Request};
+use http_body::{Body, Frame};
 use http_body_util::BodyExt;
 use shockwave_proto::h2::ErrorCode;
 use shockwave_tokio::client::{Client, ErrorKind};
@@ -283,4 +289,55 @@ async fn idle_connection_says_goodbye_after_the_pool_idle_timeout() {
         "hello from python h2\n"
     );
     assert_eq!(stats_connections(&server), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_body_that_outlives_its_response_still_ends_the_stream() {
+    let Some(server) = PyServer::start("h2_server.py") else {
+        return;
+    };
+    let client = Client::builder()
+        .http2_prior_knowledge(true)
+        .pool_idle_timeout(Duration::from_millis(300))
+        .request_timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.send(Bytes::from_static(b"first")).await.unwrap();
+    let request = Request::post(server.url("/early"))
+        .body(ChannelBody(rx))
+        .unwrap();
+    // The whole response arrives while the request body is still open.
+    let response = client.request(request).await.expect("POST");
+    assert_eq!(response.into_body().bytes().await.unwrap(), "early\n");
+    tx.send(Bytes::from_static(b"second")).await.unwrap();
+    drop(tx);
+    // Once the body ended, nothing is open: the connection goes idle and is
+    // evicted after the pool idle timeout.
+    let mut goaways = 0;
+    for _ in 0..50 {
+        goaways = stats(&server)["goaways"];
+        if goaways > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(goaways, 1);
+}
+
+/// A request body fed from a channel; it ends when the sender is dropped.
+struct ChannelBody(tokio::sync::mpsc::Receiver<Bytes>);
+
+impl Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|b| Ok(Frame::data(b))))
+    }
 }

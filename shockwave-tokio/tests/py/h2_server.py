@@ -7,6 +7,7 @@ GET  /slow/MS          "slow\n" after MS milliseconds
 GET  /big/N            N bytes of the test pattern (byte i is i*7 % 251), sent as flow control allows
 GET  /reset            RST_STREAM INTERNAL_ERROR instead of a response
 GET  /refuse-once/KEY  RST_STREAM REFUSED_STREAM the first time KEY is asked for, then "accepted\n"
+POST /early            "early\n" at once, before the request body ended (which is read and dropped)
 
 A connection that starts with "GET" instead of the HTTP/2 preface is a stats query
 (HTTP/1.1, not counted): the answer is one "name=value" line each for
@@ -69,6 +70,7 @@ class Connection:
         self.trailers = {}
         self.open = set()
         self.reset = set()
+        self.early = set()
         self.received = 0
         self.goaway_last = None
         self.window = asyncio.Event()
@@ -112,6 +114,9 @@ class Connection:
             self.open.add(sid)
             stats["max_open"] = max(stats["max_open"], len(self.open))
             self.received += 1
+            if self.heads[sid].get(b":path") == b"/early":
+                self.early.add(sid)
+                self.spawn(self.respond(sid))
             if self.index == 1 and args.goaway_after and self.received == args.goaway_after:
                 # Written past the h2 state machine, which would refuse to answer
                 # the streams at or below the last stream id after its own GOAWAY.
@@ -128,10 +133,8 @@ class Connection:
         elif isinstance(event, h2.events.TrailersReceived):
             self.trailers[event.stream_id] = event.headers
         elif isinstance(event, h2.events.StreamEnded):
-            if event.stream_id in self.heads:
-                task = asyncio.ensure_future(self.respond(event.stream_id))
-                self.tasks.add(task)
-                task.add_done_callback(self.tasks.discard)
+            if event.stream_id in self.heads and event.stream_id not in self.early:
+                self.spawn(self.respond(event.stream_id))
         elif isinstance(event, h2.events.StreamReset):
             if not event.remote_reset:
                 return
@@ -143,6 +146,11 @@ class Connection:
             self.wake_senders()
         elif isinstance(event, h2.events.ConnectionTerminated):
             stats["goaways"] += 1
+
+    def spawn(self, coroutine):
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def respond(self, sid):
         head = self.heads.pop(sid)
@@ -161,6 +169,8 @@ class Connection:
                     await self.reply(sid, b"slow\n")
             elif path.startswith("/big/"):
                 await self.reply(sid, pattern(int(path[5:])))
+            elif path == "/early":
+                await self.reply(sid, b"early\n")
             elif path == "/reset":
                 self.conn.reset_stream(sid, error_code=h2.errors.ErrorCodes.INTERNAL_ERROR)
             elif path.startswith("/refuse-once/"):

@@ -274,7 +274,8 @@ where
                 return false;
             }
             match s.feed(id, conn, cx, progress) {
-                Ok(()) => true,
+                // A body that ends after its response did finishes the stream here.
+                Ok(()) => !s.is_finished(),
                 Err(e) => {
                     let _ = conn.reset_stream(id, ErrorCode::CANCEL);
                     *progress = true;
