@@ -104,6 +104,8 @@ pub enum ErrorKind {
     ContentLengthMismatch,
     /// A second HEADERS without END_STREAM, or a final response after another (section 8.1).
     UnexpectedHeaders,
+    /// DATA on a stream whose final response head has not arrived (section 8.1).
+    DataBeforeHeaders,
     /// `:status` is not three digits, or 101 (section 8.6).
     InvalidStatus,
     /// `:protocol` without SETTINGS_ENABLE_CONNECT_PROTOCOL, or outside CONNECT (RFC 8441 section 4).
@@ -188,6 +190,7 @@ impl ErrorKind {
             InvalidContentLength => "invalid content-length",
             ContentLengthMismatch => "DATA does not match content-length",
             UnexpectedHeaders => "unexpected HEADERS",
+            DataBeforeHeaders => "DATA before the response head",
             InvalidStatus => "invalid :status",
             ExtendedConnectNotAllowed => "extended CONNECT not allowed",
             InvalidPushRequest => "invalid pushed request",

@@ -278,12 +278,13 @@ fn check_regular(name: &[u8], value: &[u8]) -> Result<Regular, ErrorKind> {
     })
 }
 
-/// Section 8.2.1: no character in 0x00-0x20, 0x41-0x5a or 0x7f-0xff; not empty.
+/// Section 8.2.1: no character in 0x00-0x20, 0x41-0x5a or 0x7f-0xff; not
+/// empty; and no colon, which only starts pseudo-header names (checked apart).
 pub(crate) fn valid_name(name: &[u8]) -> bool {
     !name.is_empty()
         && name
             .iter()
-            .all(|&b| b > 0x20 && b < 0x7f && !b.is_ascii_uppercase())
+            .all(|&b| b > 0x20 && b < 0x7f && b != b':' && !b.is_ascii_uppercase())
 }
 
 /// Section 8.2.1: no NUL, CR or LF; no leading or trailing SP or HTAB.

@@ -49,6 +49,16 @@ impl Core {
         let frame = match frame::parse_frame(header, payload) {
             Ok(f) => f,
             Err(e) if e.is_connection_error() => return Err(e),
+            // Section 5.1: an idle stream may receive only HEADERS and PRIORITY;
+            // any other frame is a connection error, and section 6.4 forbids
+            // answering an idle stream with RST_STREAM.
+            Err(_)
+                if header.kind != FrameType::PRIORITY
+                    && header.kind != FrameType::HEADERS
+                    && self.lookup(header.stream) == Lookup::Idle =>
+            {
+                return Err(Error::connection(ErrorKind::IdleStream));
+            }
             Err(e) => {
                 self.stream_error(e)?;
                 return Ok(false);
@@ -254,6 +264,13 @@ impl Core {
                     return Err(Error::connection(ErrorKind::StreamClosed));
                 }
             }
+            return Ok(false);
+        }
+        // Section 8.1: a response is HEADERS (1xx heads, then the final head)
+        // before any DATA; DATA first makes it malformed.
+        if !self.store.get(id).expect("live").final_head_received {
+            self.release_connection(flow);
+            self.stream_error(Error::stream_error(id, ErrorKind::DataBeforeHeaders))?;
             return Ok(false);
         }
         let rec = self.store.get_mut(id).expect("live");
