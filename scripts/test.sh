@@ -228,10 +228,10 @@ step_no_std() {
 }
 
 # The real peers the tests talk to on 127.0.0.1: Debian's curl and nghttp2
-# tools (nghttp, h2load), and Python's h11, h2, hpack, wsproto and websockets
+# tools (nghttp, h2load, nghttpd), and Python's h11, h2, hpack, wsproto and websockets
 # (PyPI). With SHOCKWAVE_REQUIRE_PEERS set, a test whose peer is missing fails
 # instead of skipping; CI sets it, so a missing peer cannot pass unnoticed.
-APT_PEERS=(curl:curl nghttp:nghttp2-client h2load:nghttp2-client)
+APT_PEERS=(curl:curl nghttp:nghttp2-client h2load:nghttp2-client nghttpd:nghttp2-server)
 PIP_PEERS=(h11 h2 hpack wsproto websockets)
 step_peers() {
     local want=() entry tool

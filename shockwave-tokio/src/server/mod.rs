@@ -1,6 +1,11 @@
-//! The HTTP/1.1 server: listeners (TCP and TLS), one task per connection
-//! driving a [`ServerConn`](shockwave_proto::h1::server::ServerConn), and two
-//! ways to answer requests:
+//! The HTTP server: listeners (TCP and TLS), one task per connection driving
+//! a machine, and two ways to answer requests. A plain port speaks HTTP/1.1
+//! and HTTP/2 with prior knowledge (told apart by the first bytes) and
+//! answers `Upgrade: h2c`; a TLS port lets ALPN pick `h2` or `http/1.1`.
+//! Each HTTP/1.1 connection is a
+//! [`h1::server::ServerConn`](shockwave_proto::h1::server::ServerConn), each
+//! HTTP/2 connection an [`h2::ServerConn`]
+//! whose streams are answered concurrently. The two ways to answer:
 //!
 //! - the [native handler](Handler): the machine's borrowed events and
 //!   commands, with no allocation per request ([`Server::serve_handler`]);
@@ -22,10 +27,10 @@
 //! # }
 //! ```
 //!
-//! Limits and timeouts (head size, header-read, keep-alive and body
-//! timeouts) are the machine's [`Config`]; the driver only sleeps until the
-//! machine's `poll_timeout`. Graceful shutdown stops accepting, asks every
-//! connection's machine to [`close`](shockwave_proto::h1::server::ServerConn::close)
+//! Limits and timeouts are the machines' configs ([`Server::config`] for
+//! HTTP/1.1, [`Server::http2_config`] for HTTP/2); the driver only sleeps
+//! until the machine's `poll_timeout`. Graceful shutdown stops accepting, asks every
+//! connection's machine to close gracefully (HTTP/2: the two-step GOAWAY)
 //! (in-flight exchanges finish, idle connections close), waits up to
 //! [`Server::shutdown_timeout`], then aborts what is left.
 
@@ -78,7 +83,7 @@ struct Listener {
     tls: Option<TlsConfig>,
 }
 
-/// An HTTP/1.1 server: its listeners and settings. Build it, then call one of
+/// An HTTP/1.1 and HTTP/2 server: its listeners and settings. Build it, then call one of
 /// the `serve` methods.
 #[derive(Debug)]
 pub struct Server {
