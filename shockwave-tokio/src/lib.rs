@@ -9,3 +9,4 @@
 pub mod client;
 pub mod server;
 pub mod time;
+pub mod ws;

@@ -1,10 +1,14 @@
 //! The reference server's routes as a native handler: `GET /` says hello,
-//! `POST /echo` streams the request body back, anything else is 404.
+//! `POST /echo` streams the request body back, `/ws` is a WebSocket echo
+//! (text and binary, permessage-deflate accepted), anything else is 404.
 
 use shockwave_proto::h1::{BodyFraming, Method};
+use shockwave_proto::ws::deflate::DeflateOptions;
+use shockwave_proto::ws::handshake::{HandshakeError, OriginPolicy, ServerPolicy};
 
-use super::native::Handler;
-use super::{Request, Responder, UsageError};
+use super::native::{Handler, UpgradeFuture};
+use super::{Request, Responder, Upgraded, UsageError, Version};
+use crate::ws::{self, ServerHandshake, WebSocket};
 
 /// The reference server's handler (the benchmark target).
 #[derive(Clone, Copy, Debug, Default)]
@@ -17,8 +21,58 @@ pub enum Route {
     Hello,
     /// `POST /echo`: the body comes back with the request's own framing.
     Echo(BodyFraming),
+    /// `GET /ws` asking for a WebSocket: accepted, echoed once upgraded.
+    WebSocket(Box<ServerHandshake>),
+    /// `/ws` with a WebSocket handshake that is refused (the error says why).
+    WebSocketRefused(HandshakeError),
+    /// `/ws` without an upgrade: 426 Upgrade Required.
+    UpgradeRequired,
     /// Anything else.
     NotFound,
+}
+
+/// The echo's handshake: no subprotocol, permessage-deflate accepted when
+/// offered, and browsers only from a page of the same host.
+const WS_POLICY: ServerPolicy<'static> = ServerPolicy {
+    protocols: &[],
+    origin: OriginPolicy::SameHost,
+    deflate: Some(DeflateOptions {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+    }),
+};
+
+/// The route of a request for `/ws`.
+fn websocket_route(req: &Request<'_>) -> Route {
+    let extended_connect = req.as_h2().is_some_and(|h| h.protocol().is_some());
+    if req.version() == Version::Http2 && extended_connect {
+        // The HTTP/2 driver does not hand extended CONNECT streams to
+        // `on_upgrade` yet: refuse rather than answer 200 and end the stream.
+        return Route::WebSocketRefused(HandshakeError::NotWebSocketProtocol);
+    }
+    if !req.is_upgrade() && !extended_connect {
+        return Route::UpgradeRequired;
+    }
+    match ServerHandshake::from_request(req, &WS_POLICY) {
+        Ok(handshake) => Route::WebSocket(Box::new(handshake)),
+        Err(e) => Route::WebSocketRefused(e),
+    }
+}
+
+/// Echoes every text and binary message until the connection is over.
+async fn websocket_echo(mut socket: WebSocket<Upgraded>) {
+    while let Some(message) = socket.recv().await {
+        match message {
+            // Queued; written by the next `recv` (or when the queue fills).
+            // A failed send means the connection is closing: keep receiving
+            // to finish the closing handshake.
+            Ok(message) if message.is_data() => {
+                let _ = socket.feed(message).await;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "websocket echo"),
+        }
+    }
 }
 
 const HELLO: &[u8] = b"Hello from Shockwave!\n";
@@ -32,6 +86,7 @@ impl Handler for Reference {
         match (req.method(), req.path()) {
             (Method::Get | Method::Head, b"/") => Route::Hello,
             (Method::Post, b"/echo") => Route::Echo(req.body_framing()),
+            (_, b"/ws") => websocket_route(req),
             _ => Route::NotFound,
         }
     }
@@ -43,14 +98,36 @@ impl Handler for Reference {
     }
 
     fn respond(&self, route: &mut Route, res: &mut Responder<'_>) {
-        let result = match *route {
+        let result = match route {
             Route::Hello => res.send_response_with_body(200, TEXT, HELLO),
             Route::NotFound => res.send_response_with_body(404, TEXT, b"not found\n"),
-            Route::Echo(framing) => echo(res, framing),
+            Route::Echo(framing) => echo(res, *framing),
+            Route::WebSocket(handshake) if !res.is_started() => handshake.respond(res),
+            Route::WebSocket(_) => Ok(()),
+            Route::WebSocketRefused(e) => ws::refuse(res, *e),
+            // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to.
+            Route::UpgradeRequired => res.send_response_with_body(
+                426,
+                &[
+                    (b"upgrade", b"websocket"),
+                    (b"sec-websocket-version", b"13"),
+                    TEXT[0],
+                ],
+                b"this is a WebSocket endpoint\n",
+            ),
         };
         if let Err(e) = result {
             tracing::debug!(error = %e, "reference handler");
             res.close();
+        }
+    }
+
+    fn on_upgrade(&self, route: Route, upgraded: Upgraded) -> UpgradeFuture {
+        match route {
+            Route::WebSocket(handshake) => Box::pin(websocket_echo(
+                handshake.accept(upgraded, ws::Config::default()),
+            )),
+            _ => Box::pin(async {}),
         }
     }
 }

@@ -1,0 +1,500 @@
+//! The driver of one WebSocket connection: the machine, the stream, and the
+//! rules that tie them (read only while the output has room, write what the
+//! machine queued whoever polls, the close timer, the end of the stream).
+//!
+//! Both halves of a split socket poll the same [`Inner`]. The stream is
+//! polled with one waker that wakes both halves ([`Wakers`]), so readiness
+//! that one half registered is never lost to the other: a Pong queued by the
+//! reading half and stuck on a full socket wakes the reader when the socket
+//! drains, even if the writing half polled last.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+use bytes::{Bytes, BytesMut};
+use shockwave_proto::ws::{Conn, Event, MessageKind, UsageError};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+
+use super::{CloseFrame, Error, Message, Utf8Bytes};
+use crate::time::{now, to_tokio};
+
+/// Messages longer than this are copied into a buffer of their own; shorter
+/// ones into the reused receive buffer (no allocation once the previous
+/// message was dropped).
+const REUSE_LIMIT: usize = 64 * 1024;
+
+/// Where the connection stands, beyond what the machine knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// The machine is running.
+    Open,
+    /// The machine is closed; a client waits for the server to close the TCP
+    /// connection first (RFC 6455 section 7.1.1), until this deadline.
+    Lingering(tokio::time::Instant),
+    /// Shutting down our sending side.
+    ShuttingDown,
+    /// Over: the stream ends, sends fail.
+    Done,
+}
+
+/// The tasks polling the two halves: one waker for the stream wakes both.
+#[derive(Debug, Default)]
+pub(crate) struct Wakers {
+    read: Mutex<Option<Waker>>,
+    write: Mutex<Option<Waker>>,
+}
+
+impl Wakers {
+    fn set(slot: &Mutex<Option<Waker>>, waker: &Waker) {
+        let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+    }
+}
+
+impl Wake for Wakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        for slot in [&self.read, &self.write] {
+            let waker = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(w) = waker {
+                w.wake();
+            }
+        }
+    }
+}
+
+/// Why a message could not be queued.
+enum Refused {
+    /// The output queue is full: keep the message until it drained.
+    Full(Message),
+    Failed(Error),
+}
+
+/// One connection's driver state.
+pub(crate) struct Inner<S> {
+    io: S,
+    conn: Conn,
+    client: bool,
+    protocol: Option<String>,
+    /// Bytes read with the handshake that belong to the WebSocket stream.
+    preread: Bytes,
+    wakers: Arc<Wakers>,
+    proxy: Waker,
+    /// A message the machine could not take yet (at most one).
+    pending: Option<Message>,
+    /// The reused buffer received messages are split from.
+    incoming: BytesMut,
+    timer: Option<Pin<Box<Sleep>>>,
+    phase: Phase,
+    /// A peer error to hand to the stream once.
+    report: Option<Error>,
+    /// The sink's close queued our Close frame.
+    close_queued: bool,
+}
+
+impl<S> std::fmt::Debug for Inner<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("conn", &self.conn)
+            .field("client", &self.client)
+            .field("protocol", &self.protocol)
+            .field("phase", &self.phase)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Inner<S> {
+    pub(crate) fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    pub(crate) fn conn(&self) -> &Conn {
+        &self.conn
+    }
+
+    pub(crate) fn io(&self) -> &S {
+        &self.io
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
+    pub(crate) fn new(
+        io: S,
+        conn: Conn,
+        client: bool,
+        protocol: Option<String>,
+        preread: Bytes,
+    ) -> Self {
+        let wakers = Arc::new(Wakers::default());
+        let proxy = Waker::from(wakers.clone());
+        Inner {
+            io,
+            conn,
+            client,
+            protocol,
+            preread,
+            wakers,
+            proxy,
+            pending: None,
+            incoming: BytesMut::new(),
+            timer: None,
+            phase: Phase::Open,
+            report: None,
+            close_queued: false,
+        }
+    }
+
+    /// Bytes queued for the peer and not yet written (the machine's output
+    /// queue plus a message waiting for room in it).
+    pub(crate) fn buffered_amount(&mut self) -> usize {
+        self.queued() + self.pending.as_ref().map_or(0, |m| m.as_payload().len())
+    }
+
+    fn queued(&mut self) -> usize {
+        self.conn.poll_transmit().map_or(0, <[u8]>::len)
+    }
+
+    fn limit(&self) -> usize {
+        self.conn.config().max_write_buffer
+    }
+
+    // ----- the stream half -----
+
+    /// The next message. Drives the connection: reads, writes what is queued,
+    /// runs the close timer, ends the stream once the connection is over.
+    pub(crate) fn poll_recv(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Message, Error>>> {
+        Wakers::set(&self.wakers.read, cx.waker());
+        let proxy = self.proxy.clone();
+        let cx = &mut Context::from_waker(&proxy);
+        loop {
+            if let Some(e) = self.report.take() {
+                return Poll::Ready(Some(Err(e)));
+            }
+            if self.phase == Phase::Open {
+                if let Some(message) = self.next_event() {
+                    return Poll::Ready(Some(Ok(message)));
+                }
+            } else {
+                return self.poll_finish(cx).map(|()| None);
+            }
+            let written = match self.poll_write_out(cx) {
+                Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(self.broken(e)))),
+                Poll::Ready(Ok(())) => true,
+                Poll::Pending => false,
+            };
+            if written && self.conn.is_closed() {
+                self.phase = if self.client {
+                    Phase::Lingering(to_tokio(now()) + self.conn.config().close_timeout)
+                } else {
+                    Phase::ShuttingDown
+                };
+                continue;
+            }
+            if self.poll_timer(cx) {
+                continue;
+            }
+            // Backpressure: no reading ahead while the peer does not take our output.
+            if !written && self.queued() >= self.limit() {
+                return Poll::Pending;
+            }
+            match self.poll_read_in(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(self.broken(e)))),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// The next event as a message; `None` when there is none (or it was the
+    /// last, `Closed`: the end shows in `is_closed`).
+    fn next_event(&mut self) -> Option<Message> {
+        let incoming = &mut self.incoming;
+        let mut copy = |payload: &[u8]| -> Bytes {
+            if payload.len() > REUSE_LIMIT {
+                return Bytes::copy_from_slice(payload);
+            }
+            incoming.extend_from_slice(payload);
+            incoming.split().freeze()
+        };
+        Some(match self.conn.poll_event()? {
+            Event::MessageReceived {
+                kind: MessageKind::Text,
+                payload,
+            } => Message::Text(Utf8Bytes::validated(copy(payload))),
+            Event::MessageReceived { payload, .. } => Message::Binary(copy(payload)),
+            Event::PingReceived(p) => Message::Ping(copy(p)),
+            Event::PongReceived(p) => Message::Pong(copy(p)),
+            Event::CloseReceived { code, reason } => {
+                let reason = Utf8Bytes::validated(copy(reason));
+                Message::Close(code.map(|code| CloseFrame { code, reason }))
+            }
+            Event::Closed => return None,
+        })
+    }
+
+    /// Reads once into the machine (the handshake's leftover first).
+    fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let buf = self.conn.input_buf();
+        if buf.is_empty() {
+            // An event waits, or the machine takes no more input: the write
+            // or the timer registered the waker.
+            return Poll::Pending;
+        }
+        let now = now();
+        if !self.preread.is_empty() {
+            let n = buf.len().min(self.preread.len());
+            buf[..n].copy_from_slice(&self.preread.split_to(n));
+            if let Err(e) = self.conn.input_filled(now, n) {
+                self.report = Some(Error::Protocol(e));
+            }
+            return Poll::Ready(Ok(()));
+        }
+        let mut rb = ReadBuf::new(buf);
+        match Pin::new(&mut self.io).poll_read(cx, &mut rb) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Ready(Ok(())) => {
+                let n = rb.filled().len();
+                let result = if n == 0 {
+                    self.conn.handle_eof(now)
+                } else {
+                    self.conn.input_filled(now, n)
+                };
+                if let Err(e) = result {
+                    self.report = Some(Error::Protocol(e));
+                }
+                Poll::Ready(Ok(()))
+            }
+        }
+    }
+
+    /// Runs the close timer; true when it fired (the caller looks again).
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(deadline) = self.conn.poll_timeout() else {
+            return false;
+        };
+        let current = now();
+        let due = if deadline <= current {
+            true
+        } else {
+            let at = to_tokio(deadline);
+            let sleep = self
+                .timer
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+            if sleep.deadline() != at {
+                sleep.as_mut().reset(at);
+            }
+            sleep.as_mut().poll(cx).is_ready()
+        };
+        if due && let Err(e) = self.conn.handle_timeout(current.max(deadline)) {
+            self.report = Some(Error::Protocol(e));
+        }
+        due
+    }
+
+    /// After the machine closed: a client lingers for the server's FIN, then
+    /// our side shuts down and the stream ends.
+    fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            match self.phase {
+                Phase::Open | Phase::Done => return Poll::Ready(()),
+                Phase::Lingering(deadline) => {
+                    let sleep = self
+                        .timer
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                    if sleep.deadline() != deadline {
+                        sleep.as_mut().reset(deadline);
+                    }
+                    if sleep.as_mut().poll(cx).is_ready() {
+                        self.phase = Phase::ShuttingDown;
+                        continue;
+                    }
+                    let mut drop_buf = [0u8; 512];
+                    let mut rb = ReadBuf::new(&mut drop_buf);
+                    match Pin::new(&mut self.io).poll_read(cx, &mut rb) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Ok(())) if !rb.filled().is_empty() => {}
+                        // The server's FIN (or a reset): our turn.
+                        Poll::Ready(_) => self.phase = Phase::ShuttingDown,
+                    }
+                }
+                Phase::ShuttingDown => {
+                    let done = Pin::new(&mut self.io).poll_shutdown(cx);
+                    if done.is_pending() {
+                        return Poll::Pending;
+                    }
+                    self.phase = Phase::Done;
+                    self.timer = None;
+                }
+            }
+        }
+    }
+
+    /// Marks the connection broken by an I/O error.
+    fn broken(&mut self, e: io::Error) -> Error {
+        self.phase = Phase::Done;
+        self.pending = None;
+        Error::Io(e)
+    }
+
+    /// Writes what the machine queued, then flushes; ready once all is out.
+    fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.phase == Phase::Done {
+            return Poll::Ready(Ok(()));
+        }
+        let mut wrote = false;
+        while let Some(bytes) = self.conn.poll_transmit() {
+            match Pin::new(&mut self.io).poll_write(cx, bytes) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    self.conn.advance_transmit(n);
+                    wrote = true;
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    if wrote {
+                        // Push out what the stream buffered (TLS records).
+                        let _ = Pin::new(&mut self.io).poll_flush(cx);
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    // ----- the sink half -----
+
+    fn queue(&mut self, message: Message) -> Result<(), Refused> {
+        if self.phase != Phase::Open {
+            return Err(Refused::Failed(Error::AlreadyClosed));
+        }
+        let result = match &message {
+            Message::Text(t) => self.conn.send_message(MessageKind::Text, t.as_bytes()),
+            Message::Binary(b) => self.conn.send_message(MessageKind::Binary, b),
+            Message::Ping(p) => self.conn.ping(p),
+            Message::Pong(p) => self.conn.pong(p),
+            Message::Close(frame) => {
+                let (code, reason) = frame
+                    .as_ref()
+                    .map_or((shockwave_proto::ws::close::NORMAL_CLOSURE, ""), |f| {
+                        (f.code, f.reason.as_str())
+                    });
+                match self.conn.close(code, reason) {
+                    // Closing twice, or answering a Close already answered: done.
+                    Err(UsageError::Closed) => Ok(()),
+                    other => other,
+                }
+            }
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(UsageError::OutputFull) => Err(Refused::Full(message)),
+            Err(UsageError::Closed) => Err(Refused::Failed(Error::AlreadyClosed)),
+            Err(e) => Err(Refused::Failed(Error::Usage(e))),
+        }
+    }
+
+    /// Moves the waiting message into the machine if it has room.
+    fn push_pending(&mut self) -> Result<(), Error> {
+        if let Some(message) = self.pending.take() {
+            match self.queue(message) {
+                Ok(()) => {}
+                Err(Refused::Full(m)) => self.pending = Some(m),
+                Err(Refused::Failed(e)) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Ready when a message may be sent: the waiting one went into the
+    /// machine and its output queue is under `max_write_buffer`.
+    pub(crate) fn poll_ready_send(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Wakers::set(&self.wakers.write, cx.waker());
+        let proxy = self.proxy.clone();
+        let cx = &mut Context::from_waker(&proxy);
+        loop {
+            if self.phase != Phase::Open {
+                return Poll::Ready(Err(Error::AlreadyClosed));
+            }
+            self.push_pending()?;
+            let written = match self.poll_write_out(cx) {
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(self.broken(e))),
+                Poll::Ready(Ok(())) => true,
+                Poll::Pending => false,
+            };
+            if self.pending.is_none() && self.queued() < self.limit() {
+                return Poll::Ready(Ok(()));
+            }
+            if !written {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Queues a message (after `poll_ready_send` said ready).
+    pub(crate) fn start_send(&mut self, message: Message) -> Result<(), Error> {
+        if self.pending.is_some() {
+            return Err(Error::Usage(UsageError::OutputFull));
+        }
+        match self.queue(message) {
+            Ok(()) => Ok(()),
+            Err(Refused::Full(m)) => {
+                self.pending = Some(m);
+                Ok(())
+            }
+            Err(Refused::Failed(e)) => Err(e),
+        }
+    }
+
+    /// Ready once everything queued was written and flushed.
+    pub(crate) fn poll_flush_send(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Wakers::set(&self.wakers.write, cx.waker());
+        let proxy = self.proxy.clone();
+        let cx = &mut Context::from_waker(&proxy);
+        loop {
+            if self.phase == Phase::Open {
+                self.push_pending()?;
+            }
+            match self.poll_write_out(cx) {
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(self.broken(e))),
+                Poll::Ready(Ok(())) if self.pending.is_none() => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(())) => {}
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Sends our Close (1000 unless one was sent or received already) after
+    /// what is queued, and flushes it.
+    pub(crate) fn poll_close_send(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.phase != Phase::Open {
+            return Poll::Ready(Ok(()));
+        }
+        if !self.close_queued {
+            match self.poll_flush_send(cx) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
+            match self.queue(Message::Close(None)) {
+                Ok(()) => {}
+                Err(Refused::Full(m)) => self.pending = Some(m),
+                Err(Refused::Failed(Error::AlreadyClosed)) => return Poll::Ready(Ok(())),
+                Err(Refused::Failed(e)) => return Poll::Ready(Err(e)),
+            }
+            self.close_queued = true;
+        }
+        self.poll_flush_send(cx)
+    }
+}
