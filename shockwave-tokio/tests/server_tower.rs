@@ -1,4 +1,5 @@
-//! The `tower` path over real TCP: an `axum::Router` unchanged, a streaming
+//! The `tower` path over real TCP: an `axum::Router` unchanged (HTTP/1.1 and
+//! HTTP/2), a streaming
 //! echo service, trailers both ways, upgrades, and graceful shutdown with a
 //! slow request in flight.
 
@@ -249,5 +250,45 @@ async fn tower_upgrade_through_on_upgrade() {
     let mut b = [0u8; 4];
     c.stream.read_exact(&mut b).await.unwrap();
     assert_eq!(&b, b"pong");
+    srv.shutdown().await;
+}
+
+/// The same unchanged router over HTTP/2 (h2c prior knowledge), many
+/// requests at once on one connection, with a streamed 1 MiB echo through
+/// the flow-control windows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_router_over_http2() {
+    let srv = start!(server(), router());
+    let client = shockwave_tokio::client::Client::builder()
+        .http2_prior_knowledge(true)
+        .build()
+        .unwrap();
+    let base = format!("http://{}", srv.addr);
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let client = client.clone();
+        let base = base.clone();
+        calls.spawn(async move {
+            if i % 2 == 0 {
+                let res = client.get(format!("{base}/").as_str()).await.unwrap();
+                assert_eq!(res.version(), http::Version::HTTP_2);
+                assert_eq!(res.status(), 200);
+                let body = res.into_body().bytes().await.unwrap();
+                assert_eq!(&body[..], b"hello from axum");
+            } else {
+                let text = "x".repeat(1 << 20);
+                let req = Request::post(format!("{base}/echo"))
+                    .body(Full::new(Bytes::from(text.clone())))
+                    .unwrap();
+                let res = client.request(req).await.unwrap();
+                assert_eq!(res.version(), http::Version::HTTP_2);
+                let body = res.into_body().bytes().await.unwrap();
+                assert!(body == text.as_bytes(), "echo of {} bytes", body.len());
+            }
+        });
+    }
+    while let Some(done) = calls.join_next().await {
+        done.unwrap();
+    }
     srv.shutdown().await;
 }
