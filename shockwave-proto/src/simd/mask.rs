@@ -17,12 +17,17 @@
 #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
 const ALIGN_FROM: usize = 256;
 
+/// Buffers shorter than this take the SSE2 kernel even where AVX2 is there:
+/// it inlines, and a few 16-byte steps cost less than the detour.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+const AVX2_FROM: usize = 128;
+
 /// XORs `buf` with `key` repeated, `key[0]` on `buf[0]`, with the best kernel.
 #[inline]
 pub(crate) fn mask(buf: &mut [u8], key: [u8; 4]) {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     {
-        if buf.len() >= 32 && super::x86::has_avx2() {
+        if buf.len() >= AVX2_FROM && super::x86::has_avx2() {
             // SAFETY: the CPU has AVX2 (probed and cached by `has_avx2`).
             unsafe { x86::mask_avx2(buf, key) };
         } else {
@@ -46,12 +51,16 @@ pub(crate) const fn rotate(key: [u8; 4], n: usize) -> [u8; 4] {
     [key[s], key[(s + 1) & 3], key[(s + 2) & 3], key[(s + 3) & 3]]
 }
 
-/// The portable kernel: a `u64` word at a time, then the last bytes one by one.
+/// The key repeated over a `u64` (the same in either byte order: both halves are the key).
+#[inline(always)]
+fn key_word(key: [u8; 4]) -> u64 {
+    u64::from(u32::from_ne_bytes(key)) * 0x1_0000_0001
+}
+
+/// The portable kernel: a `u64` word at a time, then the tail.
 #[inline]
 pub(crate) fn mask_scalar(buf: &mut [u8], key: [u8; 4]) {
-    let word = u64::from_ne_bytes([
-        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-    ]);
+    let word = key_word(key);
     let mut chunks = buf.chunks_exact_mut(8);
     for c in &mut chunks {
         let mut w = [0u8; 8];
@@ -59,8 +68,30 @@ pub(crate) fn mask_scalar(buf: &mut [u8], key: [u8; 4]) {
         c.copy_from_slice(&(u64::from_ne_bytes(w) ^ word).to_ne_bytes());
     }
     // The remainder starts at a multiple of 8, so at key phase 0.
-    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
-        *b ^= key[i & 3];
+    mask_tail(chunks.into_remainder(), key);
+}
+
+/// Masks fewer than 16 bytes at key phase 0: one `u64`, one `u32`, then at
+/// most three single bytes.
+#[inline(always)]
+fn mask_tail(buf: &mut [u8], key: [u8; 4]) {
+    let mut rest = buf;
+    if rest.len() >= 8 {
+        let (w, r) = rest.split_at_mut(8);
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        w.copy_from_slice(&(u64::from_ne_bytes(b) ^ key_word(key)).to_ne_bytes());
+        rest = r;
+    }
+    if rest.len() >= 4 {
+        let (w, r) = rest.split_at_mut(4);
+        let mut b = [0u8; 4];
+        b.copy_from_slice(w);
+        w.copy_from_slice(&(u32::from_ne_bytes(b) ^ u32::from_ne_bytes(key)).to_ne_bytes());
+        rest = r;
+    }
+    for (b, k) in rest.iter_mut().zip(key) {
+        *b ^= k;
     }
 }
 
@@ -68,14 +99,14 @@ pub(crate) fn mask_scalar(buf: &mut [u8], key: [u8; 4]) {
 pub(crate) mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{ALIGN_FROM, mask_scalar, rotate};
+    use super::{ALIGN_FROM, mask_scalar, mask_tail, rotate};
 
     /// The SSE2 kernel (part of the x86_64 baseline).
     #[inline]
     pub(crate) fn mask_sse2(buf: &mut [u8], key: [u8; 4]) {
         let len = buf.len();
         if len < 16 {
-            return mask_scalar(buf, key);
+            return mask_tail(buf, key);
         }
         let mut key = key;
         let mut i = 0;
@@ -108,7 +139,7 @@ pub(crate) mod x86 {
             }
         }
         // `i` moved by multiples of 16 since the key was last rotated: phase 0.
-        mask_scalar(&mut buf[i..], key);
+        mask_tail(&mut buf[i..], key);
     }
 
     /// The AVX2 kernel.
@@ -160,14 +191,14 @@ pub(crate) mod x86 {
 pub(crate) mod neon {
     use core::arch::aarch64::*;
 
-    use super::{ALIGN_FROM, mask_scalar, rotate};
+    use super::{ALIGN_FROM, mask_scalar, mask_tail, rotate};
 
     /// The NEON kernel (part of the aarch64 baseline).
     #[inline]
     pub(crate) fn mask_neon(buf: &mut [u8], key: [u8; 4]) {
         let len = buf.len();
         if len < 16 {
-            return mask_scalar(buf, key);
+            return mask_tail(buf, key);
         }
         let mut key = key;
         let mut i = 0;
@@ -199,7 +230,7 @@ pub(crate) mod neon {
                 i += 16;
             }
         }
-        mask_scalar(&mut buf[i..], key);
+        mask_tail(&mut buf[i..], key);
     }
 }
 

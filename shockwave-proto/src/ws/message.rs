@@ -151,14 +151,15 @@ impl Assembly {
         inflater: Option<&mut Inflater>,
         limits: &Limits,
     ) -> Result<MessageKind, ErrorKind> {
-        let kind = self.kind.take().unwrap_or(MessageKind::Binary);
         if let (true, Some(inflater)) = (self.compressed, inflater) {
             let before = self.buf.len();
             inflater
                 .finish_message(&mut self.buf, limits.max_message_size)
                 .map_err(inflate_error)?;
+            // What the removed tail releases is text too.
             self.check_text(before)?;
         }
+        let kind = self.kind.take().unwrap_or(MessageKind::Binary);
         if kind == MessageKind::Text {
             self.utf8.finish().map_err(|_| ErrorKind::InvalidUtf8)?;
         }
@@ -271,6 +272,36 @@ mod tests {
         assert_eq!(
             a.begin_frame(&h(false, OpCode::Continuation, 0), &LIMITS),
             Err(ErrorKind::TooManyFragments)
+        );
+    }
+
+    #[test]
+    fn text_released_by_the_deflate_tail_is_validated() {
+        // Found by the ws_conn fuzz target: this message inflates to valid text
+        // followed by "R"; the stray continuation byte 0x90 after it comes out
+        // only when the removed tail is put back.
+        let wire = [
+            0x3a, 0xb7, 0xeb, 0x7c, 0xcf, 0xf9, 0xe6, 0x73, 0x7b, 0xce, 0x6d, 0x55, 0x78, 0xd4,
+            0xb4, 0x46, 0xe1, 0xc3, 0xfc, 0x19, 0x0d, 0x0a, 0x1e, 0xa9, 0x39, 0x39, 0xf9, 0x3a,
+            0x0a, 0xe1, 0xa9, 0x49, 0xc1, 0xf9, 0xc9, 0xd9, 0xa9, 0x25, 0x8a, 0x0a, 0x35, 0xe8,
+            0xae, 0x0a, 0x9a,
+        ];
+        let mut inflater = Inflater::new(false);
+        let mut a = Assembly::default();
+        let compressed = FrameHeader {
+            rsv1: true,
+            ..h(true, OpCode::Text, wire.len() as u64)
+        };
+        let limits = Limits {
+            max_message_size: 1000,
+            max_fragments: 1,
+        };
+        a.begin_frame(&compressed, &limits).unwrap();
+        assert_eq!(a.feed(&wire, Some(&mut inflater), &limits), Ok(()));
+        assert!(a.payload().ends_with(b"R"));
+        assert_eq!(
+            a.finish(Some(&mut inflater), &limits),
+            Err(ErrorKind::InvalidUtf8)
         );
     }
 
