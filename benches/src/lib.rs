@@ -5,6 +5,8 @@
 //! plus a browser-like request with 32 field lines. `run.sh` runs both
 //! harnesses and prints the ratios.
 
+pub mod hpack;
+
 use shockwave_proto::h1::ParseOptions;
 use shockwave_proto::h1::head::FieldSpan;
 use shockwave_proto::h1::parse::{self, Parsed};
