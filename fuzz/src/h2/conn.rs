@@ -39,16 +39,6 @@ use shockwave_proto::h2::{
 
 use super::wire::{Output, PeerModel, Side};
 
-/// Known finding (/tmp/h2_findings.md, s8_2_1_colon_inside_field_name): a ':'
-/// inside a regular field name reaches the application. Tolerated until fixed
-/// so that fuzzing goes on past it; set to `false` once the machine refuses it.
-const TOLERATE_COLON: bool = true;
-
-/// Known finding (/tmp/h2_findings.md, s8_1_client_data_before_response_head):
-/// the client reports DATA that came before any response head. Tolerated
-/// until fixed; set to `false` once the machine refuses it.
-const TOLERATE_DATA_BEFORE_HEAD: bool = true;
-
 /// Most events one poll may yield, and most rounds of any loop.
 const MAX_ROUNDS: usize = 100_000;
 
@@ -193,9 +183,9 @@ fn check_fields(fields: Headers<'_>) {
     for (name, value) in fields.iter() {
         assert!(
             !name.is_empty()
-                && name.iter().all(|&b| {
-                    b > 0x20 && b < 0x7f && !b.is_ascii_uppercase() && (b != b':' || TOLERATE_COLON)
-                }),
+                && name
+                    .iter()
+                    .all(|&b| { b > 0x20 && b < 0x7f && !b.is_ascii_uppercase() && b != b':' }),
             "invalid field name {name:?} reached the application"
         );
         assert!(
@@ -557,9 +547,8 @@ impl Driver {
                     .streams
                     .get_mut(&stream)
                     .unwrap_or_else(|| panic!("DATA on unknown stream {stream}"));
-                let headless = !s.head && self.side == Side::Client && TOLERATE_DATA_BEFORE_HEAD;
                 assert!(
-                    (s.head || headless) && !s.ended && !s.reset,
+                    s.head && !s.ended && !s.reset,
                     "DATA on {stream} in state {s:?}"
                 );
                 s.body += len as u64;

@@ -37,7 +37,6 @@ fn s5_1_idle_window_update_is_protocol_error() {
 /// type PROTOCOL_ERROR, and never a RST_STREAM, which MUST NOT be sent for an
 /// idle stream (found by the `h2_server_conn` fuzz target).
 #[test]
-#[ignore = "finding: WINDOW_UPDATE 0 on an idle stream answered with RST_STREAM (see /tmp/h2_findings.md)"]
 fn s5_1_idle_window_update_with_zero_increment_is_protocol_error() {
     for stream in [1, 2560] {
         let mut p = Peer::connected();

@@ -198,7 +198,6 @@ fn s8_1_client_response_then_data_is_reported() {
 /// response head is a malformed response (stream error PROTOCOL_ERROR), and
 /// the body never reaches the application without its head.
 #[test]
-#[ignore = "finding: the client reports DataReceived before any response head (see /tmp/h2_findings.md)"]
 fn s8_1_client_data_before_response_head_is_protocol_error() {
     let mut s = Server::with_request(Config::default());
     s.send(&data(1, b"hello", true));

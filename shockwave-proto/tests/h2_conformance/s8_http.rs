@@ -170,7 +170,6 @@ fn s8_2_1_space_in_field_name_is_protocol_error() {
 /// Section 8.2.1: a colon in a field name other than a pseudo-header's first
 /// octet is malformed.
 #[test]
-#[ignore = "finding: h2::headers::valid_name accepts ':' inside a regular name (see /tmp/h2_findings.md)"]
 fn s8_2_1_colon_inside_field_name_is_protocol_error() {
     malformed(&request(&[
         METHOD,
