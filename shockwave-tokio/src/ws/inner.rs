@@ -183,6 +183,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             }
             if self.phase == Phase::Open {
                 if let Some(message) = self.next_event() {
+                    if matches!(message, Message::Ping(_) | Message::Close(_)) {
+                        // The Pong or Close answer goes out now, not with
+                        // whatever the application polls next.
+                        if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
+                            self.report = Some(self.broken(e));
+                        }
+                    }
                     return Poll::Ready(Some(Ok(message)));
                 }
             } else {
@@ -205,7 +212,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 continue;
             }
             // Backpressure: no reading ahead while the peer does not take our output.
-            if !written && self.queued() >= self.limit() {
+            if !written && (self.pending.is_some() || self.queued() >= self.limit()) {
                 return Poll::Pending;
             }
             match self.poll_read_in(cx) {
