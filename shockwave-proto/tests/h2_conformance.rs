@@ -13,10 +13,10 @@
 #[path = "h2_conformance/peer.rs"]
 mod peer;
 
-#[path = "h2_conformance/hpack.rs"]
-mod hpack;
 #[path = "h2_conformance/generic.rs"]
 mod generic;
+#[path = "h2_conformance/hpack.rs"]
+mod hpack;
 #[path = "h2_conformance/s3_starting.rs"]
 mod s3_starting;
 #[path = "h2_conformance/s4_frames.rs"]
