@@ -3,9 +3,12 @@
 //! (`h2_server_conn`, `h2_client_conn`).
 //!
 //! Each checks invariants, not only the absence of panics; the connection
-//! targets share one driver (`conn.rs`: input layout, commands, invariants) and
-//! one reader of both directions of the wire (`wire.rs`).
+//! targets share one driver (`conn.rs`: input layout, commands, invariants),
+//! one view of either machine (`machine.rs`) and one reader of both directions
+//! of the wire (`wire.rs`).
 
+#[macro_use]
+mod machine;
 mod conn;
 mod wire;
 

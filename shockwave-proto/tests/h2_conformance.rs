@@ -12,6 +12,8 @@
 
 #[path = "h2_conformance/peer.rs"]
 mod peer;
+#[path = "h2_conformance/wire.rs"]
+mod wire;
 
 #[path = "h2_conformance/generic.rs"]
 mod generic;
