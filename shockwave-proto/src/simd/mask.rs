@@ -47,8 +47,10 @@ pub(crate) fn mask(buf: &mut [u8], key: [u8; 4]) {
 /// The key as seen from `n` bytes further on.
 #[inline(always)]
 pub(crate) const fn rotate(key: [u8; 4], n: usize) -> [u8; 4] {
-    let s = n & 3;
-    [key[s], key[(s + 1) & 3], key[(s + 2) & 3], key[(s + 3) & 3]]
+    // Little-endian bytes: rotating right by a byte moves key[1] to the front.
+    u32::from_le_bytes(key)
+        .rotate_right(8 * (n & 3) as u32)
+        .to_le_bytes()
 }
 
 /// The key repeated over a `u64` (the same in either byte order: both halves are the key).
@@ -139,7 +141,9 @@ pub(crate) mod x86 {
             }
         }
         // `i` moved by multiples of 16 since the key was last rotated: phase 0.
-        mask_tail(&mut buf[i..], key);
+        if i < len {
+            mask_tail(&mut buf[i..], key);
+        }
     }
 
     /// The AVX2 kernel.
