@@ -94,7 +94,8 @@ FRAMES = {
 
 # The connection targets (fuzz/src/h2/conn.rs): byte 0 config (bit 0 tiny
 # limits, bit 1 push / no extended CONNECT, bit 2 zero-copy input, bit 3 the
-# target writes the peer's SETTINGS and ACK), byte 1 script length, the script
+# target writes the peer's SETTINGS and ACK, bit 4 server starts as an h2c
+# upgrade), byte 1 script length, the script
 # (low nibble op, high nibble argument), then the peer's bytes (the server's
 # input gets the client preface in front by the target).
 OP_FEED_ALL = 0xF0
@@ -154,6 +155,7 @@ SERVER = {
                  + frame(PING, ACK, 0, b"\x00" * 8)),
     "settings-timeout": (0, bytes([OP_TIME_10S, OP_TIME_10S]), b""),
     "eof": (H, bytes([OP_FEED_SMALL, OP_EOF]), frame(HEADERS, END_HEADERS, 1, POST)),
+    "h2c-upgrade": (H | 16, bytes([OP_FEED_ALL, OP_RESPOND, OP_DATA_END, OP_BEHAVE]), frame(HEADERS, END_HEADERS | END_STREAM, 3, GET)),
 }
 
 SRV_HELLO = settings((3, 100), (4, 65535), (8, 1)) + frame(SETTINGS, ACK, 0)

@@ -90,6 +90,9 @@ pub struct Setup {
     zero_copy: bool,
     /// Bit 3: the target writes the peer's SETTINGS and its ACK first.
     handshake: bool,
+    /// Bit 4 (server): the connection starts as an `Upgrade: h2c` with stream 1
+    /// half-closed (remote), carrying the upgraded request.
+    upgrade: bool,
 }
 
 impl Setup {
@@ -99,6 +102,7 @@ impl Setup {
             flip: byte & 2 != 0,
             zero_copy: byte & 4 != 0,
             handshake: byte & 8 != 0,
+            upgrade: byte & 16 != 0,
         }
     }
 
@@ -176,6 +180,13 @@ impl Driver {
         let now = Instant::from_millis(1_000);
         let mut peer_bytes = Vec::new();
         let m = match side {
+            Side::Server if setup.upgrade => {
+                peer_bytes.extend_from_slice(PREFACE);
+                // HTTP2-Settings: MAX_CONCURRENT_STREAMS 100, INITIAL_WINDOW_SIZE 65,535.
+                let conn = ServerConn::upgraded(config.clone(), now, b"AAMAAABkAAQAAP__")
+                    .expect("a valid HTTP2-Settings value");
+                Machine::Server(conn)
+            }
             Side::Server => {
                 peer_bytes.extend_from_slice(PREFACE);
                 Machine::Server(ServerConn::with_start(config.clone(), now))
@@ -187,7 +198,7 @@ impl Driver {
             shockwave_proto::h2::frame::write_settings_ack(&mut peer_bytes);
         }
         peer_bytes.extend_from_slice(rest);
-        let driver = Driver {
+        let mut driver = Driver {
             m,
             side,
             config,
@@ -203,6 +214,18 @@ impl Driver {
             last_stream: 0,
             error: None,
         };
+        if setup.upgrade && side == Side::Server {
+            // The upgraded request is stream 1's; the application answers it.
+            driver.model.opened.insert(1);
+            driver.last_stream = 1;
+            driver.order.push(1);
+            let upgraded = StreamApp {
+                head: true,
+                ended: true,
+                ..StreamApp::default()
+            };
+            driver.streams.insert(1, upgraded);
+        }
         (driver, script)
     }
 
