@@ -19,6 +19,10 @@ mod wire;
 mod generic;
 #[path = "h2_conformance/hpack.rs"]
 mod hpack;
+#[path = "h2_conformance/hpack_corpus.rs"]
+mod hpack_corpus;
+#[path = "hpack_support/mod.rs"]
+mod hpack_support;
 #[path = "h2_conformance/s3_starting.rs"]
 mod s3_starting;
 #[path = "h2_conformance/s4_frames.rs"]
