@@ -12,8 +12,7 @@
 //! whole buffer; only the bytes before the first aligned vector (long buffers
 //! are aligned to the vector width first) rotate the key.
 
-/// Buffers at least this long are aligned to the vector width before the
-/// main loop (a split load or store costs more than the scalar head).
+/// Buffers at least this long are aligned to the vector width before the main loop.
 #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
 const ALIGN_FROM: usize = 256;
 
@@ -51,6 +50,20 @@ pub(crate) const fn rotate(key: [u8; 4], n: usize) -> [u8; 4] {
     u32::from_le_bytes(key)
         .rotate_right(8 * (n & 3) as u32)
         .to_le_bytes()
+}
+
+/// Masks the bytes of a long buffer before its first `align`-aligned
+/// address (a split vector load or store costs more than the scalar head);
+/// returns where the vector loop starts and the key from there.
+#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+#[inline(always)]
+fn align_head(buf: &mut [u8], key: [u8; 4], align: usize) -> (usize, [u8; 4]) {
+    if buf.len() < ALIGN_FROM {
+        return (0, key);
+    }
+    let i = buf.as_ptr().align_offset(align).min(buf.len());
+    mask_scalar(&mut buf[..i], key);
+    (i, rotate(key, i))
 }
 
 /// The key repeated over a `u64` (the same in either byte order: both halves are the key).
@@ -101,7 +114,7 @@ fn mask_tail(buf: &mut [u8], key: [u8; 4]) {
 pub(crate) mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{ALIGN_FROM, mask_scalar, mask_tail, rotate};
+    use super::{align_head, mask_tail};
 
     /// The SSE2 kernel (part of the x86_64 baseline).
     #[inline]
@@ -110,13 +123,7 @@ pub(crate) mod x86 {
         if len < 16 {
             return mask_tail(buf, key);
         }
-        let mut key = key;
-        let mut i = 0;
-        if len >= ALIGN_FROM {
-            i = buf.as_ptr().align_offset(16).min(len);
-            mask_scalar(&mut buf[..i], key);
-            key = rotate(key, i);
-        }
+        let (mut i, key) = align_head(buf, key, 16);
         let p = buf.as_mut_ptr();
         // SAFETY: SSE2 is part of the x86_64 baseline; every load and store below
         // covers 16 bytes at `i` with `i + 16 <= len` (checked by each loop
@@ -157,13 +164,7 @@ pub(crate) mod x86 {
         if len < 32 {
             return mask_sse2(buf, key);
         }
-        let mut key = key;
-        let mut i = 0;
-        if len >= ALIGN_FROM {
-            i = buf.as_ptr().align_offset(32).min(len);
-            mask_scalar(&mut buf[..i], key);
-            key = rotate(key, i);
-        }
+        let (mut i, key) = align_head(buf, key, 32);
         let p = buf.as_mut_ptr();
         let k = _mm256_set1_epi32(i32::from_ne_bytes(key));
         // SAFETY: every load and store below covers 32 bytes at `i` with
@@ -195,7 +196,7 @@ pub(crate) mod x86 {
 pub(crate) mod neon {
     use core::arch::aarch64::*;
 
-    use super::{ALIGN_FROM, mask_scalar, mask_tail, rotate};
+    use super::{align_head, mask_tail};
 
     /// The NEON kernel (part of the aarch64 baseline).
     #[inline]
@@ -204,13 +205,7 @@ pub(crate) mod neon {
         if len < 16 {
             return mask_tail(buf, key);
         }
-        let mut key = key;
-        let mut i = 0;
-        if len >= ALIGN_FROM {
-            i = buf.as_ptr().align_offset(16).min(len);
-            mask_scalar(&mut buf[..i], key);
-            key = rotate(key, i);
-        }
+        let (mut i, key) = align_head(buf, key, 16);
         let p = buf.as_mut_ptr();
         // SAFETY: NEON is part of the aarch64 baseline; every load and store
         // covers 16 bytes at `i` with `i + 16 <= len` (checked by each loop

@@ -79,41 +79,46 @@ fn window_bits(value: &[u8]) -> Option<u8> {
     }
 }
 
-/// The server side: the parameters agreed from one offer's `params`, or
-/// `None` when the offer is invalid (an unknown or repeated parameter, or a
-/// bad value) and must be declined.
-pub(crate) fn accept_offer<'a>(
-    params: impl Iterator<Item = Param<'a>>,
-    options: &DeflateOptions,
-) -> Option<(DeflateParams, bool)> {
-    let mut agreed = DeflateParams {
-        server_no_context_takeover: options.server_no_context_takeover,
-        client_no_context_takeover: options.client_no_context_takeover,
-        ..DeflateParams::default()
+/// The parameters of one offer or answer, each known one at most once
+/// (RFC 7692 section 7), values checked (section 7.1.2).
+struct Parsed {
+    server_no_context_takeover: bool,
+    client_no_context_takeover: bool,
+    server_max_window_bits: Option<u8>,
+    /// Present with or without a value.
+    client_max_window_bits: Option<Option<u8>>,
+}
+
+/// Reads an element's parameters; `None` for an unknown or repeated one, a
+/// value where none belongs, or a missing or bad window size.
+fn parse_params<'a>(params: impl Iterator<Item = Param<'a>>) -> Option<Parsed> {
+    let mut p = Parsed {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: None,
+        client_max_window_bits: None,
     };
-    // Bit k: parameter k was seen (RFC 7692 section 7: each at most once).
+    // Bit k: parameter k was seen.
     let mut seen = 0u8;
-    let mut server_bits_offered = false;
-    for p in params {
-        let k = match p.name {
-            b"server_no_context_takeover" if p.value.is_none() => {
-                agreed.server_no_context_takeover = true;
+    for param in params {
+        let k = match (param.name, param.value) {
+            (b"server_no_context_takeover", None) => {
+                p.server_no_context_takeover = true;
                 0
             }
-            b"client_no_context_takeover" if p.value.is_none() => {
-                agreed.client_no_context_takeover = true;
+            (b"client_no_context_takeover", None) => {
+                p.client_no_context_takeover = true;
                 1
             }
-            b"server_max_window_bits" => {
-                agreed.server_max_window_bits = window_bits(p.value?)?;
-                server_bits_offered = true;
+            (b"server_max_window_bits", Some(v)) => {
+                p.server_max_window_bits = Some(window_bits(v)?);
                 2
             }
-            // The client can limit its window; we decode any, so we never ask it to.
-            b"client_max_window_bits" => {
-                if let Some(v) = p.value {
-                    window_bits(v)?;
-                }
+            (b"client_max_window_bits", v) => {
+                p.client_max_window_bits = Some(match v {
+                    None => None,
+                    Some(v) => Some(window_bits(v)?),
+                });
                 3
             }
             _ => return None,
@@ -123,7 +128,28 @@ pub(crate) fn accept_offer<'a>(
         }
         seen |= 1 << k;
     }
-    Some((agreed, server_bits_offered))
+    Some(p)
+}
+
+/// The server side: the parameters agreed from one offer's `params`, and
+/// whether the offer had `server_max_window_bits`; `None` when the offer is
+/// invalid and must be declined.
+pub(crate) fn accept_offer<'a>(
+    params: impl Iterator<Item = Param<'a>>,
+    options: &DeflateOptions,
+) -> Option<(DeflateParams, bool)> {
+    let offer = parse_params(params)?;
+    // `client_max_window_bits` only says the client can limit its window; we
+    // decode any, so we never ask it to.
+    let agreed = DeflateParams {
+        server_no_context_takeover: offer.server_no_context_takeover
+            || options.server_no_context_takeover,
+        client_no_context_takeover: offer.client_no_context_takeover
+            || options.client_no_context_takeover,
+        server_max_window_bits: offer.server_max_window_bits.unwrap_or(15),
+        client_max_window_bits: 15,
+    };
+    Some((agreed, offer.server_max_window_bits.is_some()))
 }
 
 impl DeflateParams {
@@ -158,38 +184,20 @@ impl DeflateParams {
 
 /// The client side: the parameters of the server's answer to [`CLIENT_OFFER`],
 /// or `None` when the answer is invalid (the client must fail the connection).
+/// An unsolicited `server_max_window_bits` is taken: it only limits what the
+/// server sends, which our 32 KiB inflater window decodes whatever its value.
 pub(crate) fn check_answer<'a>(params: impl Iterator<Item = Param<'a>>) -> Option<DeflateParams> {
-    let mut agreed = DeflateParams::default();
-    let mut seen = 0u8;
-    for p in params {
-        let k = match p.name {
-            b"server_no_context_takeover" if p.value.is_none() => {
-                agreed.server_no_context_takeover = true;
-                0
-            }
-            b"client_no_context_takeover" if p.value.is_none() => {
-                agreed.client_no_context_takeover = true;
-                1
-            }
-            // Not offered by us; it only limits what the server sends, which
-            // our 32 KiB inflater window decodes whatever its value.
-            b"server_max_window_bits" => {
-                agreed.server_max_window_bits = window_bits(p.value?)?;
-                2
-            }
-            // We offered it without a value; the answer must have one.
-            b"client_max_window_bits" => {
-                agreed.client_max_window_bits = window_bits(p.value?)?;
-                3
-            }
-            _ => return None,
-        };
-        if seen & (1 << k) != 0 {
-            return None;
-        }
-        seen |= 1 << k;
-    }
-    Some(agreed)
+    let answer = parse_params(params)?;
+    Some(DeflateParams {
+        server_no_context_takeover: answer.server_no_context_takeover,
+        client_no_context_takeover: answer.client_no_context_takeover,
+        server_max_window_bits: answer.server_max_window_bits.unwrap_or(15),
+        // We offered it without a value; an answer carrying it must give one.
+        client_max_window_bits: match answer.client_max_window_bits {
+            None => 15,
+            Some(v) => v?,
+        },
+    })
 }
 
 #[cfg(test)]
