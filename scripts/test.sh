@@ -232,7 +232,7 @@ step_no_std() {
 # (PyPI). With SHOCKWAVE_REQUIRE_PEERS set, a test whose peer is missing fails
 # instead of skipping; CI sets it, so a missing peer cannot pass unnoticed.
 APT_PEERS=(curl:curl nghttp:nghttp2-client h2load:nghttp2-client nghttpd:nghttp2-server)
-PIP_PEERS=(h11 h2 hpack wsproto websockets)
+PIP_PEERS=(h11 h2 hpack wsproto websockets kosoku)
 step_peers() {
     local want=() entry tool
     for entry in "${APT_PEERS[@]}"; do
@@ -288,6 +288,17 @@ step_docs() {
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 }
 
+# The Autobahn TestSuite's 517 cases (kosoku, installed in step 4a) against
+# the reference server's /ws echo, then against our client (the
+# autobahn_client example), release builds; conformance/autobahn.py fails on
+# any case not OK or INFORMATIONAL. Both run even if the first fails.
+step_autobahn() {
+    local rc=0
+    python3 conformance/autobahn.py server --parallelism 4 || rc=1
+    python3 conformance/autobahn.py client --parallelism 4 || rc=1
+    return "$rc"
+}
+
 step_miri() {
     if ! have_toolchain nightly; then
         warn "no nightly toolchain: miri skipped"
@@ -322,6 +333,7 @@ run_step "4a. peers: curl, nghttp2 tools and the Python packages the tests talk 
 run_step "4. tests: cargo nextest run --workspace --all-features (with the fuzz corpora)" step_tests
 run_step "4b. doctests: cargo test --workspace --doc --all-features" step_doctests
 run_step "5. docs: RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --all-features" step_docs
+[ "$QUICK" = 1 ] || run_step "5b. autobahn: conformance/autobahn.py server and client (kosoku, 517 cases each)" step_autobahn
 if [ "$QUICK" = 1 ]; then
     echo
     echo "(--quick: miri skipped)"

@@ -319,9 +319,17 @@ impl Connector {
         let request = ClientRequest::new(nonce, &names, self.deflate).map_err(Error::Usage)?;
 
         let mut http = ClientConn::new(h1::Config::default());
+        let offers = self
+            .deflate
+            .then_some((&b"sec-websocket-extensions"[..], DEFLATE_OFFERS));
         let fields = [(&b"host"[..], host.as_bytes())]
             .into_iter()
-            .chain(request.fields())
+            .chain(
+                request
+                    .fields()
+                    .filter(|(name, _)| !name.eq_ignore_ascii_case(b"sec-websocket-extensions")),
+            )
+            .chain(offers)
             .chain(
                 self.headers
                     .iter()
@@ -378,6 +386,17 @@ impl Connector {
         }
     }
 }
+
+/// Our permessage-deflate offers: the machine's
+/// ([`CLIENT_OFFER`](shockwave_proto::ws::deflate::CLIENT_OFFER)), then the
+/// same saying we accept resetting our context per message (RFC 7692 section
+/// 7.1.1.2). A server takes the first offer it accepts (section 5), so most
+/// keep context takeover; one that wants no context takeover finds an offer
+/// that allows it (and some, such as the Autobahn fuzzing server's 13.2, 13.5
+/// and 13.6 cases, decline an offer without the hint). One field: some
+/// servers read only the first `Sec-WebSocket-Extensions`.
+const DEFLATE_OFFERS: &[u8] = b"permessage-deflate; client_max_window_bits, \
+    permessage-deflate; client_max_window_bits; client_no_context_takeover";
 
 /// Masking keys from the OS random source (through rustls' provider), drawn
 /// 256 bytes at a time so a frame costs no system call.
