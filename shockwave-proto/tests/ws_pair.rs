@@ -420,6 +420,36 @@ fn an_unanswered_close_times_out() {
 }
 
 #[test]
+fn messages_buffered_before_eof_are_delivered() {
+    let mut p = plain();
+    for m in ["one", "two", "three"] {
+        p.client.send_text(m).unwrap();
+    }
+    let wire = take_output(&mut p.client);
+    // One read brings all three frames, the next read the end of the stream.
+    let room = p.server.input_buf();
+    room[..wire.len()].copy_from_slice(&wire);
+    p.server.input_filled(Instant::ZERO, wire.len()).unwrap();
+    assert_eq!(
+        p.server.handle_eof(Instant::ZERO).unwrap_err().kind(),
+        ErrorKind::UnexpectedEof
+    );
+    assert_eq!(
+        events(&mut p.server),
+        [
+            Ev::text("one"),
+            Ev::text("two"),
+            Ev::text("three"),
+            Ev::Closed
+        ]
+    );
+    assert!(p.server.is_closed());
+    // Input after the end is dropped.
+    assert_eq!(p.server.handle_input(Instant::ZERO, b"\x81\x80"), Ok(2));
+    assert!(events(&mut p.server).is_empty());
+}
+
+#[test]
 fn eof_without_close_is_abnormal() {
     let mut p = plain();
     p.client.send_text("x").unwrap();

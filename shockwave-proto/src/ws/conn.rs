@@ -237,6 +237,11 @@ pub struct Conn {
     error: Option<Error>,
     /// An error broke the framing: the rest of the input is dropped.
     framing_lost: bool,
+    /// The peer's Close was read: nothing after it is (RFC 6455 section 5.5.1).
+    close_read: bool,
+    /// We failed the connection for a peer error: frames are only skipped
+    /// now, looking for the peer's Close.
+    failed: bool,
     now: Instant,
     close_deadline: Option<Instant>,
     /// The close timer started at a moment the machine was not told.
@@ -327,6 +332,8 @@ impl Conn {
             pending_pong: None,
             error: None,
             framing_lost: false,
+            close_read: false,
+            failed: false,
             now: Instant::ZERO,
             close_deadline: None,
             timer_restart: false,
@@ -342,6 +349,10 @@ impl Conn {
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> Result<usize, Error> {
         self.tick(now);
         self.take_back();
+        if self.closing == Closing::Done {
+            // The connection is over: what still arrives means nothing.
+            return Ok(bytes.len());
+        }
         let had_error = self.error.is_some();
         let mut taken = 0;
         loop {
@@ -438,7 +449,7 @@ impl Conn {
             if self.ready != Ready::Nothing {
                 return Ok(());
             }
-            if self.closing == Closing::Done || self.framing_lost {
+            if self.close_read || self.framing_lost {
                 // Nothing more is read: drop what arrives.
                 let n = self.read.len();
                 self.read.consume(n);
@@ -448,9 +459,9 @@ impl Conn {
                 Some(f) => f,
                 None => {
                     // After an error, frames are only skipped: their size does not matter.
-                    let rules = match self.error {
-                        None => self.rules,
-                        Some(_) => DecodeRules {
+                    let rules = match self.failed {
+                        false => self.rules,
+                        true => DecodeRules {
                             max_payload: u64::MAX,
                             ..self.rules
                         },
@@ -473,7 +484,7 @@ impl Conn {
     fn begin_frame(&mut self, header: FrameHeader, header_len: usize) -> Result<InFrame, Error> {
         let mode = if header.opcode.is_control() {
             Mode::Control
-        } else if self.error.is_some() {
+        } else if self.failed {
             Mode::Skip
         } else {
             match self.assembly.begin_frame(&header, &self.limits)? {
@@ -578,7 +589,7 @@ impl Conn {
                     data[..len].copy_from_slice(&self.read.data()[at..consume]);
                     self.pending_pong = Some((data, len as u8));
                 }
-                self.ready = if self.error.is_some() {
+                self.ready = if self.failed {
                     self.read.consume(consume);
                     Ready::Nothing
                 } else {
@@ -586,7 +597,7 @@ impl Conn {
                 };
             }
             OpCode::Pong => {
-                self.ready = if self.error.is_some() {
+                self.ready = if self.failed {
                     self.read.consume(consume);
                     Ready::Nothing
                 } else {
@@ -600,6 +611,7 @@ impl Conn {
 
     fn on_close(&mut self, at: usize, len: usize) -> Result<(), Error> {
         let consume = at + len;
+        self.close_read = true;
         let parsed = close::parse_payload(&self.read.data()[at..consume])
             .map(|(code, reason)| (code, reason.len()));
         let (closing, action) = self.closing.on(CloseEvent::Receive);
@@ -622,7 +634,7 @@ impl Conn {
                     let code_bytes = code.map(u16::to_be_bytes);
                     self.queue_close_payload(code_bytes.as_ref().map_or(&[][..], |c| &c[..]));
                 }
-                if self.error.is_some() {
+                if self.failed {
                     self.read.consume(consume);
                 } else {
                     self.ready = Ready::Close {
@@ -645,6 +657,7 @@ impl Conn {
             return;
         }
         self.error = Some(e);
+        self.failed = true;
         self.ready = Ready::Nothing;
         self.assembly.abandon();
         self.pending_pong = None;
