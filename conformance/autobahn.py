@@ -159,6 +159,7 @@ def client(args, extra):
 
 
 def main():
+    sys.stdout.reconfigure(line_buffering=True)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=["server", "client"])
     ap.add_argument("--binary", help="the reference server binary (default: build it)")

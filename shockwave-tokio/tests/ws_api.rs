@@ -424,3 +424,73 @@ async fn wss_echo() {
     assert!(matches!(err, Error::Io(_) | Error::Tls(_)), "{err}");
     server.shutdown().await;
 }
+
+/// The `tower` path: a service answering the handshake with
+/// `ServerHandshake::http_response` and running the socket in a task of its own.
+async fn tower_echo(
+    mut req: http::Request<shockwave_tokio::server::Incoming>,
+) -> Result<http::Response<http_body_util::Empty<Bytes>>, std::convert::Infallible> {
+    let policy = shockwave_tokio::ws::ServerPolicy::default();
+    let handshake = match shockwave_tokio::ws::ServerHandshake::from_http(&req, &policy) {
+        Ok(h) => h,
+        Err(e) => {
+            let mut response = http::Response::new(Default::default());
+            *response.status_mut() = http::StatusCode::from_u16(e.status()).unwrap();
+            return Ok(response);
+        }
+    };
+    let on_upgrade = shockwave_tokio::server::OnUpgrade::from_request(&mut req).unwrap();
+    let response = handshake.http_response();
+    tokio::spawn(async move {
+        let upgraded = on_upgrade.upgraded().await.unwrap();
+        let mut socket = handshake.accept(upgraded, Config::default());
+        while let Some(Ok(message)) = socket.recv().await {
+            if message.is_data() {
+                let _ = socket.send(message).await;
+            }
+        }
+    });
+    Ok(response)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tower_service_accepts_a_websocket() {
+    let server = shockwave_tokio::server::Server::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addrs()[0].0;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(
+        server.serve_with_shutdown(tower::service_fn(tower_echo), async {
+            let _ = stopped.await;
+        }),
+    );
+    let mut socket = within(
+        10,
+        shockwave_tokio::ws::connect(&format!("ws://{addr}/chat")),
+    )
+    .await
+    .unwrap();
+    for i in 0..10 {
+        socket.send(message(i)).await.unwrap();
+        assert_eq!(within(5, socket.recv()).await.unwrap().unwrap(), message(i));
+    }
+    socket.close(None).await.unwrap();
+    assert!(matches!(
+        within(5, socket.recv()).await,
+        Some(Ok(Message::Close(Some(CloseFrame { code: 1000, .. }))))
+    ));
+    assert!(within(5, socket.recv()).await.is_none());
+    // Not an upgrade: the service's refusal.
+    let err = within(10, async {
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        tcp.read_to_string(&mut answer).await.unwrap();
+        answer
+    })
+    .await;
+    assert!(err.starts_with("HTTP/1.1 400 "), "{err}");
+    let _ = stop.send(());
+    within(15, task).await.unwrap().unwrap();
+}

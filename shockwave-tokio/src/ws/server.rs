@@ -1,6 +1,9 @@
-//! The server side with the native [`Handler`](crate::server::Handler): check
-//! the upgrade request in `on_request`, answer it in `respond`, run the
-//! socket in `on_upgrade`.
+//! The server side. With the native [`Handler`](crate::server::Handler):
+//! check the upgrade request in `on_request`, answer it in `respond`, run
+//! the socket in `on_upgrade`. On the `tower` path:
+//! [`ServerHandshake::from_http`], answer with
+//! [`ServerHandshake::http_response`], and accept the
+//! [`OnUpgrade`](crate::server::OnUpgrade) in a task of your own.
 //!
 //! ```
 //! use shockwave_tokio::server::{Handler, Request, Responder, UpgradeFuture, Upgraded};
@@ -36,7 +39,7 @@
 
 use shockwave_proto::h1::BodyFraming;
 use shockwave_proto::ws::handshake::{
-    Extensions, HandshakeError, ServerPolicy, validate_extended_connect, validate_request,
+    self, Extensions, HandshakeError, ServerPolicy, validate_extended_connect, validate_request,
 };
 use shockwave_proto::ws::{Config, Conn};
 
@@ -72,7 +75,44 @@ impl ServerHandshake {
             )?,
             _ => validate_request(req.method_bytes(), req.fields(), policy)?,
         };
-        Ok(ServerHandshake {
+        Ok(Self::owned(&accept))
+    }
+
+    /// Checks an `http` request (the `tower` path, HTTP/1.1) against
+    /// `policy`. Answer with [`ServerHandshake::http_response`], then take the
+    /// request's [`OnUpgrade`](crate::server::OnUpgrade) and
+    /// [`accept`](ServerHandshake::accept) what it yields.
+    pub fn from_http<B>(
+        req: &http::Request<B>,
+        policy: &ServerPolicy<'_>,
+    ) -> Result<Self, HandshakeError> {
+        let fields = req
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes()));
+        let accept = validate_request(req.method().as_str().as_bytes(), fields, policy)?;
+        Ok(Self::owned(&accept))
+    }
+
+    /// The accepting answer as an `http::Response` with an empty body.
+    pub fn http_response<B: Default>(&self) -> http::Response<B> {
+        let mut response = http::Response::new(B::default());
+        *response.status_mut() = http::StatusCode::from_u16(self.status)
+            .unwrap_or(http::StatusCode::SWITCHING_PROTOCOLS);
+        for (name, value) in &self.fields {
+            // The handshake helpers write tokens and base64 only.
+            if let (Ok(n), Ok(v)) = (
+                http::HeaderName::from_bytes(name),
+                http::HeaderValue::from_bytes(value),
+            ) {
+                response.headers_mut().append(n, v);
+            }
+        }
+        response
+    }
+
+    fn owned(accept: &handshake::Accept<'_>) -> Self {
+        ServerHandshake {
             status: accept.status(),
             fields: accept
                 .fields()
@@ -80,7 +120,7 @@ impl ServerHandshake {
                 .collect(),
             extensions: accept.extensions(),
             protocol: accept.protocol().map(str::to_string),
-        })
+        }
     }
 
     /// Sends the accepting answer. Once it is written the connection is
