@@ -242,22 +242,19 @@ impl WsEcho {
 }
 
 fn main() -> std::io::Result<()> {
-    let mut listen: SocketAddr = "127.0.0.1:8082".parse().expect("default address");
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--listen", Some(addr)) => {
-                listen = addr.parse().map_err(|e| {
-                    std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{addr}: {e}"))
-                })?
-            }
-            _ => {
-                eprintln!("usage: ws_echo [--listen ADDR]   (default 127.0.0.1:8082)");
-                std::process::exit(2);
-            }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let listen = match args.as_slice() {
+        [] => "127.0.0.1:8082".to_string(),
+        [flag, addr] if flag == "--listen" => addr.clone(),
+        _ => {
+            eprintln!("usage: ws_echo [--listen ADDR]   (default 127.0.0.1:8082)");
+            std::process::exit(2);
         }
-    }
-    let mut event_loop = EventLoop::bind(listen, WsEcho::default(), Options::default())?;
+    };
+    let addr = listen.parse().map_err(|e| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{listen}: {e}"))
+    })?;
+    let mut event_loop = EventLoop::bind(addr, WsEcho::default(), Options::default())?;
     println!("listening on ws://{}/ws", event_loop.local_addr()?);
     event_loop.run()
 }

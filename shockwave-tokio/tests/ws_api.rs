@@ -24,6 +24,24 @@ fn message(i: usize) -> Message {
     }
 }
 
+/// Sends `n` messages, checks each echo, then closes (1000) and sees the
+/// echoed Close and the end of the stream.
+async fn echo_then_close<S>(socket: &mut shockwave_tokio::ws::WebSocket<S>, n: usize)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    for i in 0..n {
+        socket.send(message(i)).await.unwrap();
+        assert_eq!(within(5, socket.recv()).await.unwrap().unwrap(), message(i));
+    }
+    socket.close(None).await.unwrap();
+    assert!(matches!(
+        within(5, socket.recv()).await,
+        Some(Ok(Message::Close(Some(CloseFrame { code: 1000, .. }))))
+    ));
+    assert!(within(5, socket.recv()).await.is_none());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn split_halves_in_two_tasks() {
     let server = RefServer::start();
@@ -407,16 +425,7 @@ async fn wss_echo() {
     let mut socket = within(10, server.connector().connect(&server.wss_url()))
         .await
         .unwrap();
-    for i in 0..20 {
-        socket.send(message(i)).await.unwrap();
-        assert_eq!(within(5, socket.recv()).await.unwrap().unwrap(), message(i));
-    }
-    socket.close(None).await.unwrap();
-    assert!(matches!(
-        within(5, socket.recv()).await,
-        Some(Ok(Message::Close(_)))
-    ));
-    assert!(within(5, socket.recv()).await.is_none());
+    echo_then_close(&mut socket, 20).await;
     // Without the certificate, TLS fails.
     let err = within(10, Connector::new().connect(&server.wss_url()))
         .await
@@ -469,16 +478,7 @@ async fn tower_service_accepts_a_websocket() {
     )
     .await
     .unwrap();
-    for i in 0..10 {
-        socket.send(message(i)).await.unwrap();
-        assert_eq!(within(5, socket.recv()).await.unwrap().unwrap(), message(i));
-    }
-    socket.close(None).await.unwrap();
-    assert!(matches!(
-        within(5, socket.recv()).await,
-        Some(Ok(Message::Close(Some(CloseFrame { code: 1000, .. }))))
-    ));
-    assert!(within(5, socket.recv()).await.is_none());
+    echo_then_close(&mut socket, 10).await;
     // Not an upgrade: the service's refusal.
     let err = within(10, async {
         let mut tcp = TcpStream::connect(addr).await.unwrap();
