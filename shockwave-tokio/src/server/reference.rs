@@ -25,6 +25,9 @@ pub enum Route {
     WebSocket(Box<ServerHandshake>),
     /// `/ws` with a WebSocket handshake that is refused (the error says why).
     WebSocketRefused(HandshakeError),
+    /// `/ws` over an HTTP/2 extended CONNECT (RFC 8441): 501 until the
+    /// HTTP/2 driver hands such streams to `on_upgrade`.
+    WebSocketOverHttp2,
     /// `/ws` without an upgrade: 426 Upgrade Required.
     UpgradeRequired,
     /// Anything else.
@@ -48,7 +51,7 @@ fn websocket_route(req: &Request<'_>) -> Route {
     if req.version() == Version::Http2 && extended_connect {
         // The HTTP/2 driver does not hand extended CONNECT streams to
         // `on_upgrade` yet: refuse rather than answer 200 and end the stream.
-        return Route::WebSocketRefused(HandshakeError::NotWebSocketProtocol);
+        return Route::WebSocketOverHttp2;
     }
     if !req.is_upgrade() && !extended_connect {
         return Route::UpgradeRequired;
@@ -105,6 +108,11 @@ impl Handler for Reference {
             Route::WebSocket(handshake) if !res.is_started() => handshake.respond(res),
             Route::WebSocket(_) => Ok(()),
             Route::WebSocketRefused(e) => ws::refuse(res, *e),
+            Route::WebSocketOverHttp2 => res.send_response_with_body(
+                501,
+                &[TEXT[0]],
+                b"WebSocket over HTTP/2 is not served yet; use HTTP/1.1\n",
+            ),
             // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to.
             Route::UpgradeRequired => res.send_response_with_body(
                 426,
