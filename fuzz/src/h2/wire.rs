@@ -58,9 +58,6 @@ pub struct PeerModel {
     /// Streams the peer sent a PRIORITY on: a PRIORITY can be answered with
     /// RST_STREAM even while the stream is idle (RFC 9113 sections 5.3.1, 6.3).
     prioritized: HashSet<u32>,
-    /// Streams the peer sent a WINDOW_UPDATE of 0 on (see [`Output`]'s
-    /// known finding).
-    zero_increment: HashSet<u32>,
     /// Streams the peer sent RST_STREAM on.
     pub reset: HashSet<u32>,
     /// The peer sent a GOAWAY.
@@ -82,7 +79,6 @@ impl PeerModel {
             pings: HashMap::new(),
             opened: HashSet::new(),
             prioritized: HashSet::new(),
-            zero_increment: HashSet::new(),
             reset: HashSet::new(),
             goaway: false,
         }
@@ -112,11 +108,6 @@ impl PeerModel {
                 self.reset.insert(stream);
             }
             FrameType::GOAWAY => self.goaway = true,
-            FrameType::WINDOW_UPDATE
-                if payload.len() == 4 && payload[0] & 0x7f == 0 && payload[1..] == [0; 3] =>
-            {
-                self.zero_increment.insert(stream);
-            }
             _ => {}
         }
         match frame::parse_frame(h, payload) {
@@ -370,11 +361,6 @@ impl Output {
         };
         let is_rst = matches!(f, Frame::RstStream(_));
         let answers_priority = is_rst && peer.prioritized.contains(&stream);
-        // Known finding (/tmp/h2_findings.md, s5_1_frame_errors_after_our_rst_stream_are_discarded):
-        // a WINDOW_UPDATE of 0 or a malformed PRIORITY on a stream we already reset
-        // gets a second RST_STREAM. Tolerated until fixed so that fuzzing goes on past it.
-        let known_finding =
-            is_rst && (peer.prioritized.contains(&stream) || peer.zero_increment.contains(&stream));
         // Section 5.1.1: opening a stream closes every idle stream of the same
         // initiator with a lower identifier; those are closed, not idle.
         let implicitly_closed = peer
@@ -397,7 +383,7 @@ impl Output {
         if self.reset.contains(&stream) {
             // Closed by our RST_STREAM: only PRIORITY may follow.
             assert!(
-                known_finding || matches!(f, Frame::Priority(_)),
+                matches!(f, Frame::Priority(_)),
                 "{f:?} after our RST_STREAM on {stream}"
             );
         } else if self.ended.contains(&stream) {

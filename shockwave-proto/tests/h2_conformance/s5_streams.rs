@@ -252,7 +252,6 @@ fn s5_1_frames_after_our_rst_stream_are_discarded() {
 /// other than PRIORITY on a closed stream (found by the `h2_server_conn`
 /// fuzz target).
 #[test]
-#[ignore = "finding: a frame-level stream error on a stream we reset sends a second RST_STREAM (see /tmp/h2_findings.md)"]
 fn s5_1_frame_errors_after_our_rst_stream_are_discarded() {
     for late in [
         frame(ty::PRIORITY, 0, 1, &[0, 0, 0, 3]),

@@ -59,6 +59,11 @@ impl Core {
             {
                 return Err(Error::connection(ErrorKind::IdleStream));
             }
+            // Section 5.1: frames on a closed stream (after our RST_STREAM, or
+            // recently ended) are ignored; a bad one earns no second reset.
+            Err(_) if matches!(self.lookup(header.stream), Lookup::Closed(_)) => {
+                return Ok(false);
+            }
             Err(e) => {
                 self.stream_error(e)?;
                 return Ok(false);
