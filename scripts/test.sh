@@ -53,6 +53,7 @@ MIRI_SKIP=(
     h1::parse::tests::prefix_errors_agree_with_full
     h1::parse::tests::prefixes_are_partial_and_suffixes_ignored
     simd::tests::kernels_agree_with_model
+    simd::utf8::tests::pieces_planted_at_every_position
 )
 MIRI_TIMEOUT=900
 # The NEON kernel (simd/neon.rs) runs under qemu-aarch64: the kernel tests and
