@@ -55,15 +55,10 @@ impl Conn {
             Some(s) if s.kind != kind => return Err(UsageError::FragmentInProgress),
             Some(s) => (false, s),
             None => {
-                let whole = fin;
-                let compressed = self.deflater.as_ref().is_some_and(|d| {
-                    data.len() >= self.config.deflate_min_size
-                        && if whole {
-                            d.can_compress(data.len())
-                        } else {
-                            d.can_compress_fragments()
-                        }
-                });
+                // Any length may be compressed: a message the peer's window
+                // cannot hold goes out as stored blocks (see `deflate`).
+                let compressed =
+                    self.deflater.is_some() && data.len() >= self.config.deflate_min_size;
                 (
                     true,
                     Sending {

@@ -150,6 +150,10 @@ pub struct Deflater {
     fresh_each_message: bool,
     /// The longest message we may compress (the window the peer allows us).
     max_len: usize,
+    /// Inside a message (a part was compressed and the last has not come).
+    in_message: bool,
+    /// The current message goes out as stored blocks: it may not fit the window.
+    stored: bool,
 }
 
 impl core::fmt::Debug for Deflater {
@@ -176,22 +180,29 @@ impl Deflater {
             } else {
                 usize::MAX
             },
+            in_message: false,
+            stored: false,
         }
-    }
-
-    /// Whether a whole message of `len` bytes may be compressed.
-    pub fn can_compress(&self, len: usize) -> bool {
-        len <= self.max_len
-    }
-
-    /// Whether fragmented messages may be compressed (their length is not known up front).
-    pub fn can_compress_fragments(&self) -> bool {
-        self.max_len == usize::MAX
     }
 
     /// Compresses the next part of a message, appending to `out`; `fin` ends
     /// the message (the sync-flush marker is removed then, RFC 7692 section 7.2.1).
     pub fn compress(&mut self, data: &[u8], fin: bool, out: &mut Vec<u8>) {
+        if !self.in_message {
+            // A limited window: a message longer than it, or in parts of
+            // unknown total length, is written as stored blocks.
+            self.stored = self.max_len != usize::MAX && !(fin && data.len() <= self.max_len);
+        }
+        self.in_message = !fin;
+        if self.stored {
+            write_stored(data, out);
+            if fin {
+                // The empty stored block of the sync flush, its LEN/NLEN (the
+                // marker) removed (RFC 7692 section 7.2.1).
+                out.push(0x00);
+            }
+            return;
+        }
         if data.is_empty() {
             // Nothing to add to the stream. A message's last part must still
             // carry the header bits of the empty stored block whose LEN and
@@ -225,6 +236,18 @@ impl Deflater {
                 self.compressor.reset();
             }
         }
+    }
+}
+
+/// `data` as non-final DEFLATE stored blocks (RFC 1951 section 3.2.4): each a
+/// header byte (BFINAL 0, BTYPE 00, padded to the byte), LEN, NLEN, the bytes.
+fn write_stored(data: &[u8], out: &mut Vec<u8>) {
+    for chunk in data.chunks(usize::from(u16::MAX)) {
+        let len = chunk.len() as u16;
+        out.push(0x00);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
     }
 }
 
@@ -374,10 +397,51 @@ mod tests {
     }
 
     #[test]
-    fn limited_windows_compress_short_messages_only() {
-        let d = Deflater::new(6, false, 9);
-        assert!(d.can_compress(512) && !d.can_compress(513) && !d.can_compress_fragments());
-        assert!(Deflater::new(6, false, 8).can_compress(256));
-        assert!(Deflater::new(6, false, 15).can_compress_fragments());
+    fn limited_windows_send_long_messages_as_stored_blocks() {
+        let text: Vec<u8> = (0..70_000u32)
+            .map(|i| b"abcabcab"[(i % 8) as usize])
+            .collect();
+        let mut d = Deflater::new(6, false, 9);
+        let mut inf = Inflater::new(true);
+        // Short: really compressed. Long, or in parts: stored blocks only.
+        for (len, parts) in [
+            (512, 1),
+            (513, 1),
+            (4096, 1),
+            (70_000, 1),
+            (300, 3),
+            (70_000, 4),
+        ] {
+            let msg = &text[..len];
+            let mut out = Vec::new();
+            let step = len.div_ceil(parts);
+            for (i, part) in msg.chunks(step).enumerate() {
+                d.compress(part, i + 1 == parts, &mut out);
+            }
+            if len <= 512 && parts == 1 {
+                assert!(out.len() < len / 2, "compressed {len}: {} bytes", out.len());
+            } else {
+                // Walk the stored blocks: header 0x00, LEN, NLEN, bytes; then the final 0x00.
+                let mut at = 0;
+                while at + 1 < out.len() {
+                    assert_eq!(out[at], 0x00, "stored block header at {at}");
+                    let n = usize::from(u16::from_le_bytes([out[at + 1], out[at + 2]]));
+                    let nn = u16::from_le_bytes([out[at + 3], out[at + 4]]);
+                    assert_eq!(nn, !(n as u16));
+                    at += 5 + n;
+                }
+                assert_eq!(&out[at..], &[0x00], "sync-flush block without its marker");
+            }
+            assert_eq!(
+                inflate_all(&mut inf, &out).unwrap(),
+                msg,
+                "{len} bytes in {parts}"
+            );
+        }
+        // An unlimited window compresses long messages too.
+        let mut full = Deflater::new(6, false, 15);
+        let mut out = Vec::new();
+        full.compress(&text, true, &mut out);
+        assert!(out.len() < text.len() / 10);
     }
 }

@@ -17,8 +17,10 @@
 //! `client_max_window_bits=N` answered by a server) to `N < 15`, we accept and
 //! keep to it exactly: every message is compressed on a fresh context, so no
 //! back-reference reaches before the message, and a message longer than `2^N`
-//! bytes is sent uncompressed (RSV1 clear, which section 6 allows), so none
-//! reaches further back than `2^N`. Fragmented sends are uncompressed then.
+//! bytes (or sent in fragments, whose length is unknown up front) is written
+//! as DEFLATE stored blocks, which refer to nothing. It stays a compressed
+//! message (RSV1 set) at a cost of 5 bytes per 65,535: peers that treat
+//! compressed and uncompressed messages differently see one kind only.
 
 mod codec;
 
