@@ -152,6 +152,34 @@ pub(crate) fn validate(buf: &[u8]) -> bool {
     validate_scalar(buf)
 }
 
+/// What a piece of text is, read from its start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Only the x86_64 kernel gives verdicts so far.
+#[cfg_attr(not(all(target_arch = "x86_64", not(miri))), allow(dead_code))]
+pub(crate) enum Verdict {
+    /// Whole, well-formed UTF-8.
+    Complete,
+    /// Well formed up to its last bytes, which may begin a character that
+    /// runs past the end: the caller checks those bytes one by one.
+    Open,
+    /// No text starts with these bytes.
+    Invalid,
+}
+
+/// The streaming form of [`validate`] for long pieces where a vector kernel
+/// reads the end in place: `None` when there is none here (the caller cuts
+/// the open end off and uses [`validate`]).
+#[inline]
+pub(crate) fn validate_open(buf: &[u8]) -> Option<Verdict> {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if buf.len() >= 96 && super::x86::has_avx2() {
+        // SAFETY: the CPU has AVX2 (probed and cached by `has_avx2`).
+        return Some(unsafe { x86::validate_open_avx2(buf) });
+    }
+    let _ = buf;
+    None
+}
+
 /// How many leading bytes of `buf` are ASCII, a word at a time.
 #[inline(always)]
 pub(crate) fn ascii_prefix(buf: &[u8]) -> usize {
@@ -209,7 +237,7 @@ pub(crate) fn validate_scalar(buf: &[u8]) -> bool {
 pub(crate) mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{TABLES, incomplete_max};
+    use super::{TABLES, Verdict, incomplete_max};
 
     /// The running state of the AVX2 kernel over consecutive 32-byte vectors.
     struct State {
@@ -298,6 +326,32 @@ pub(crate) mod x86 {
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
     pub(crate) unsafe fn validate_avx2(buf: &[u8]) -> bool {
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { run_avx2::<false>(buf) == Verdict::Complete }
+    }
+
+    /// As [`validate_avx2`], but a sequence left open by the last bytes is
+    /// [`Verdict::Open`], not an error. Needs `buf.len() >= 96`, so that the
+    /// last partial block is read in place (a zero-padded copy would make an
+    /// open end look broken).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn validate_open_avx2(buf: &[u8]) -> Verdict {
+        debug_assert!(buf.len() >= 96);
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { run_avx2::<true>(buf) }
+    }
+
+    /// The loop of both entry points: with `OPEN_END`, an open sequence at
+    /// the very end is reported, not counted as an error.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn run_avx2<const OPEN_END: bool>(buf: &[u8]) -> Verdict {
         let len = buf.len();
         let p = buf.as_ptr();
         let mut s = State {
@@ -357,8 +411,14 @@ pub(crate) mod x86 {
                 s.block(a, b);
             }
         }
-        let error = _mm256_or_si256(s.error, s.prev_incomplete);
-        _mm256_testz_si256(error, error) == 1
+        if _mm256_testz_si256(s.error, s.error) == 0 {
+            return Verdict::Invalid;
+        }
+        match _mm256_testz_si256(s.prev_incomplete, s.prev_incomplete) {
+            1 => Verdict::Complete,
+            _ if OPEN_END => Verdict::Open,
+            _ => Verdict::Invalid,
+        }
     }
 }
 
@@ -557,6 +617,45 @@ mod tests {
         }
     }
 
+    /// `validate_open` against `core`: Complete exactly for valid text, Invalid
+    /// only where an impossible byte sits before the last three, Open otherwise
+    /// with everything before the open end valid.
+    fn check_open(buf: &[u8]) {
+        let Some(v) = validate_open(buf) else {
+            return;
+        };
+        let model = core::str::from_utf8(buf);
+        match v {
+            Verdict::Complete => assert!(model.is_ok(), "{buf:02x?}"),
+            Verdict::Invalid => {
+                assert!(model.is_err_and(|e| e.error_len().is_some()), "{buf:02x?}")
+            }
+            Verdict::Open => {
+                let e = model.expect_err("an open end is not valid text");
+                assert!(e.valid_up_to() + 4 > buf.len(), "{buf:02x?}");
+                assert!(buf[e.valid_up_to()] >= 0xC0, "{buf:02x?}");
+            }
+        }
+    }
+
+    #[test]
+    fn open_ends_are_reported_not_failed() {
+        for &piece in PIECES {
+            for len in [96, 100, 127, 128, 200] {
+                let mut v = "é".repeat(len / 2).into_bytes();
+                v.extend_from_slice(piece);
+                check_open(&v);
+                for cut in 1..piece.len() {
+                    check_open(&v[..v.len() - cut]);
+                }
+                let mut a = alloc::vec![b'a'; len];
+                a.extend_from_slice(piece);
+                check_open(&a);
+                check_open(&a[..a.len() - 1]);
+            }
+        }
+    }
+
     #[test]
     fn ascii_prefix_finds_the_first_high_byte() {
         for len in 0..40 {
@@ -589,6 +688,7 @@ mod tests {
             check(&buf);
             // Truncations end inside sequences.
             check(&buf[..buf.len().saturating_sub(cut)]);
+            check_open(&buf[..buf.len().saturating_sub(cut)]);
         }
     }
 }

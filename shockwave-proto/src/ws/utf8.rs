@@ -10,7 +10,7 @@
 //! piece is carried over to the next. The whole characters of each piece go
 //! to the SIMD kernel, with its ASCII fast path.
 
-use crate::simd::utf8::{sequence, validate};
+use crate::simd::utf8::{Verdict, sequence, validate, validate_open};
 
 /// The text was not UTF-8.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,10 +57,20 @@ impl Utf8Validator {
             self.continue_with(b)?;
             rest = r;
         }
-        let tail = open_tail(rest);
-        if !validate(&rest[..tail]) {
-            return Err(Utf8Error);
-        }
+        // A long piece is read whole by the vector kernel, which reports an
+        // open end instead of failing it; a short one is cut before its open end.
+        let tail = match validate_open(rest) {
+            Some(Verdict::Invalid) => return Err(Utf8Error),
+            Some(Verdict::Complete) => rest.len(),
+            Some(Verdict::Open) => open_tail(rest),
+            None => {
+                let tail = open_tail(rest);
+                if !validate(&rest[..tail]) {
+                    return Err(Utf8Error);
+                }
+                tail
+            }
+        };
         for &b in &rest[tail..] {
             self.continue_with(b)?;
         }
