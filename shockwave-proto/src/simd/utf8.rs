@@ -1,8 +1,10 @@
 //! UTF-8 validation kernels (RFC 3629 section 4) for WebSocket text.
 //!
-//! [`validate`] answers whether a buffer is complete, well-formed UTF-8; the
-//! streaming validator in `ws::utf8` cuts fragments at character boundaries
-//! and gives the whole characters to it.
+//! [`validate`] answers whether a buffer is complete, well-formed UTF-8;
+//! [`validate_open`] (long buffers, AVX2) also tells a buffer whose last bytes
+//! begin a character that runs past its end. The streaming validator in
+//! `ws::utf8` uses the second where it can, else cuts a piece before its open
+//! end and gives the whole characters to the first.
 //!
 //! | kernel | where | method |
 //! | --- | --- | --- |

@@ -7,8 +7,9 @@
 //! allow: a byte that no valid text could continue with fails the piece it is
 //! in, even when its character is not complete yet (`F4 90`, `ED A0`, `C0`
 //! fail at once); only the valid beginning of a character at the end of a
-//! piece is carried over to the next. The whole characters of each piece go
-//! to the SIMD kernel, with its ASCII fast path.
+//! piece is carried over to the next. Each piece goes to the SIMD kernels
+//! (with their ASCII fast path), whole where the kernel can report an open
+//! end, else cut before it.
 
 use crate::simd::utf8::{Verdict, sequence, validate, validate_open};
 
