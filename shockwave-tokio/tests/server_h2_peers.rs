@@ -351,3 +351,30 @@ async fn python_h2_extended_connect_tunnel() {
     let _ = stop.send(());
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_h2_websocket_over_extended_connect() {
+    let probe = run({
+        let mut c = Command::new("python3");
+        c.args(["-c", "import h2"]);
+        c
+    })
+    .await;
+    if !probe.status.success() {
+        assert!(
+            std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
+            "Python's h2 is required (SHOCKWAVE_REQUIRE_PEERS); pip install h2"
+        );
+        println!("skipped: python3 with h2 not available (pip install h2)");
+        return;
+    }
+    let srv = start();
+    let mut cmd = Command::new("python3");
+    cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/h2_ws.py"))
+        .arg(srv.plain.port().to_string());
+    let out = run(cmd).await;
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("all checks passed"), "{all}");
+    srv.stop().await;
+}

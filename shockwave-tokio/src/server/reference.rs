@@ -1,13 +1,14 @@
 //! The reference server's routes as a native handler: `GET /` says hello,
 //! `POST /echo` streams the request body back, `/ws` is a WebSocket echo
-//! (text and binary, permessage-deflate accepted), anything else is 404.
+//! (text and binary, permessage-deflate accepted; over HTTP/1.1 and over
+//! HTTP/2 by extended CONNECT), anything else is 404.
 
 use shockwave_proto::h1::{BodyFraming, Method};
 use shockwave_proto::ws::deflate::DeflateOptions;
 use shockwave_proto::ws::handshake::{HandshakeError, OriginPolicy, ServerPolicy};
 
 use super::native::{Handler, UpgradeFuture};
-use super::{Request, Responder, Upgraded, UsageError, Version};
+use super::{Request, Responder, Upgraded, UsageError};
 use crate::ws::{self, ServerHandshake, WebSocket};
 
 /// The reference server's handler (the benchmark target).
@@ -25,9 +26,6 @@ pub enum Route {
     WebSocket(Box<ServerHandshake>),
     /// `/ws` with a WebSocket handshake that is refused (the error says why).
     WebSocketRefused(HandshakeError),
-    /// `/ws` over an HTTP/2 extended CONNECT (RFC 8441): 501 until the
-    /// HTTP/2 driver hands such streams to `on_upgrade`.
-    WebSocketOverHttp2,
     /// `/ws` without an upgrade: 426 Upgrade Required.
     UpgradeRequired,
     /// Anything else.
@@ -47,12 +45,8 @@ const WS_POLICY: ServerPolicy<'static> = ServerPolicy {
 
 /// The route of a request for `/ws`.
 fn websocket_route(req: &Request<'_>) -> Route {
+    // HTTP/2: an extended CONNECT (RFC 8441); its 200 makes the stream a tunnel.
     let extended_connect = req.as_h2().is_some_and(|h| h.protocol().is_some());
-    if req.version() == Version::Http2 && extended_connect {
-        // The HTTP/2 driver does not hand extended CONNECT streams to
-        // `on_upgrade` yet: refuse rather than answer 200 and end the stream.
-        return Route::WebSocketOverHttp2;
-    }
     if !req.is_upgrade() && !extended_connect {
         return Route::UpgradeRequired;
     }
@@ -108,11 +102,6 @@ impl Handler for Reference {
             Route::WebSocket(handshake) if !res.is_started() => handshake.respond(res),
             Route::WebSocket(_) => Ok(()),
             Route::WebSocketRefused(e) => ws::refuse(res, *e),
-            Route::WebSocketOverHttp2 => res.send_response_with_body(
-                501,
-                &[TEXT[0]],
-                b"WebSocket over HTTP/2 is not served yet; use HTTP/1.1\n",
-            ),
             // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to.
             Route::UpgradeRequired => res.send_response_with_body(
                 426,
