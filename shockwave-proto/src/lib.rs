@@ -12,6 +12,10 @@
 //! | module | protocol |
 //! | --- | --- |
 //! | [`h1`] | HTTP/1.1 (RFC 9112, semantics of RFC 9110): parser, chunked codec, head writer, server and client connections |
+//! | [`h2`] | HTTP/2 (RFC 9113, RFC 9218 priorities, RFC 8441 extended CONNECT): frame codec, streams, flow control, server and client connections |
+//! | [`hpack`] | HPACK (RFC 7541): encoder, decoder into a reused arena, tables |
+//! | [`huffman`] | the Huffman code of RFC 7541 appendix B, shared by HPACK and QPACK |
+//! | [`ws`] | WebSocket (RFC 6455, RFC 7692 permessage-deflate): handshakes for HTTP/1.1 and HTTP/2, frame codec, SIMD masking and UTF-8 checks, the connection |
 //! | [`time`] | the crate's own [`time::Instant`]: nanoseconds from an origin the driver picks |
 //! | [`buf`] | the bounded, reusable byte buffers every machine reads into and writes from |
 #![no_std]
