@@ -70,6 +70,32 @@ fn have(tool: &str, install: &str) -> bool {
     false
 }
 
+/// Whether Python's h2 is importable; like [`have`] for a missing one.
+async fn have_python_h2() -> bool {
+    let mut probe = Command::new("python3");
+    probe.args(["-c", "import h2"]);
+    if run(probe).await.status.success() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
+        "Python's h2 is required (SHOCKWAVE_REQUIRE_PEERS); pip install h2"
+    );
+    println!("skipped: python3 with h2 not available (pip install h2)");
+    false
+}
+
+/// Runs a Python h2 script against `port`; it must print "all checks passed".
+async fn python_script(script: &str, port: u16) {
+    let mut cmd = Command::new("python3");
+    cmd.arg(format!("{}/tests/py/{script}", env!("CARGO_MANIFEST_DIR")))
+        .arg(port.to_string());
+    let out = run(cmd).await;
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("all checks passed"), "{all}");
+}
+
 fn text(out: &std::process::Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -204,31 +230,11 @@ async fn curl_prior_knowledge_and_tls_alpn() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_h2_client() {
-    let probe = run({
-        let mut c = Command::new("python3");
-        c.args(["-c", "import h2"]);
-        c
-    })
-    .await;
-    if !probe.status.success() {
-        assert!(
-            std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
-            "Python's h2 is required (SHOCKWAVE_REQUIRE_PEERS); pip install h2"
-        );
-        println!("skipped: python3 with h2 not available (pip install h2)");
+    if !have_python_h2().await {
         return;
     }
     let srv = start();
-    let mut cmd = Command::new("python3");
-    cmd.arg(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/py/h2_client.py"
-    ))
-    .arg(srv.plain.port().to_string());
-    let out = run(cmd).await;
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
-    assert!(all.contains("all checks passed"), "{all}");
+    python_script("h2_client.py", srv.plain.port()).await;
     srv.stop().await;
 }
 
@@ -318,18 +324,7 @@ impl shockwave_tokio::server::Handler for TunnelApp {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_h2_extended_connect_tunnel() {
-    let probe = run({
-        let mut c = Command::new("python3");
-        c.args(["-c", "import h2"]);
-        c
-    })
-    .await;
-    if !probe.status.success() {
-        assert!(
-            std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
-            "Python's h2 is required (SHOCKWAVE_REQUIRE_PEERS); pip install h2"
-        );
-        println!("skipped: python3 with h2 not available (pip install h2)");
+    if !have_python_h2().await {
         return;
     }
     let server = Server::bind("127.0.0.1:0").unwrap();
@@ -338,43 +333,17 @@ async fn python_h2_extended_connect_tunnel() {
     let task = tokio::spawn(server.serve_handler_with_shutdown(TunnelApp, async {
         let _ = rx.await;
     }));
-    let mut cmd = Command::new("python3");
-    cmd.arg(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/py/h2_connect.py"
-    ))
-    .arg(addr.port().to_string());
-    let out = run(cmd).await;
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
-    assert!(all.contains("all checks passed"), "{all}");
+    python_script("h2_connect.py", addr.port()).await;
     let _ = stop.send(());
     task.await.unwrap().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_h2_websocket_over_extended_connect() {
-    let probe = run({
-        let mut c = Command::new("python3");
-        c.args(["-c", "import h2"]);
-        c
-    })
-    .await;
-    if !probe.status.success() {
-        assert!(
-            std::env::var_os("SHOCKWAVE_REQUIRE_PEERS").is_none(),
-            "Python's h2 is required (SHOCKWAVE_REQUIRE_PEERS); pip install h2"
-        );
-        println!("skipped: python3 with h2 not available (pip install h2)");
+    if !have_python_h2().await {
         return;
     }
     let srv = start();
-    let mut cmd = Command::new("python3");
-    cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/h2_ws.py"))
-        .arg(srv.plain.port().to_string());
-    let out = run(cmd).await;
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
-    assert!(all.contains("all checks passed"), "{all}");
+    python_script("h2_ws.py", srv.plain.port()).await;
     srv.stop().await;
 }
