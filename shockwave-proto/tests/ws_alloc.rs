@@ -2,53 +2,13 @@
 //! around a warmed client/server pair exchanging uncompressed messages both
 //! ways, text and binary, some fragmented with pings between the fragments.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod counting;
+
+use counting::allocations_in;
 
 use shockwave_proto::Instant;
 use shockwave_proto::ws::handshake::Extensions;
 use shockwave_proto::ws::{Config, Conn, Event, MessageKind};
-
-/// Forwards to `System`, counting the allocations of threads that asked for it.
-struct CountingAllocator;
-
-thread_local! {
-    /// `Some(n)`: this thread counts, `n` so far.
-    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-fn count_one() {
-    // `try_with`: the allocator may run while the thread-local is being torn down.
-    let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
-}
-
-// SAFETY: every call goes unchanged to `System`; counting touches no memory it returns.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: the caller keeps `GlobalAlloc::alloc`'s contract, the same as `System`'s.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        // SAFETY: `ptr` came from `System` through this allocator, with `layout`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` through this allocator, with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-/// Runs `f` and returns how many allocations this thread made meanwhile.
-fn count_allocations(f: impl FnOnce()) -> usize {
-    COUNT.with(|c| c.set(Some(0)));
-    f();
-    COUNT.with(|c| c.replace(None)).unwrap_or(0)
-}
 
 const TEXT: &str =
     "Zero allocations per message: κόσμε, €, 😀. The quick brown fox jumps over the lazy dog. ";
@@ -161,7 +121,7 @@ fn round(
 #[test]
 fn steady_state_messages_do_not_allocate() {
     assert!(
-        count_allocations(|| drop(std::hint::black_box(vec![0u8; 16]))) >= 1,
+        allocations_in(|| drop(std::hint::black_box(vec![0u8; 16]))) >= 1,
         "the counter counts"
     );
 
@@ -179,7 +139,7 @@ fn steady_state_messages_do_not_allocate() {
         round(i, &mut client, &mut server, &mut at_server, &mut at_client);
     }
     let (mut at_server, mut at_client) = (Seen::default(), Seen::default());
-    let allocations = count_allocations(|| {
+    let allocations = allocations_in(|| {
         for i in 0..1000 {
             round(i, &mut client, &mut server, &mut at_server, &mut at_client);
         }
