@@ -9,52 +9,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use shockwave_tokio::server::{Reference, Server, TlsConfig};
-use tokio::sync::oneshot;
+use shockwave_tokio::server::{Reference, Server};
 
-struct Running {
-    plain: std::net::SocketAddr,
-    tls: std::net::SocketAddr,
-    cert_pem: String,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+fn start() -> server_common::WithTls {
+    server_common::start_reference_with_tls(|s| s.shutdown_timeout(Duration::from_secs(5)))
 }
 
-fn start() -> Running {
-    let tls = TlsConfig::self_signed(["localhost", "127.0.0.1"]).unwrap();
-    let cert_pem = tls.certificate_pem().unwrap().to_string();
-    let server = Server::bind("127.0.0.1:0")
-        .unwrap()
-        .bind_tls("127.0.0.1:0", tls)
-        .unwrap()
-        .shutdown_timeout(Duration::from_secs(5));
-    let addrs = server.local_addrs();
-    let (stop, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(server.serve_handler_with_shutdown(Reference, async {
-        let _ = rx.await;
-    }));
-    Running {
-        plain: addrs[0].0,
-        tls: addrs[1].0,
-        cert_pem,
-        stop,
-        task,
-    }
-}
-
-impl Running {
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.unwrap().unwrap();
-    }
-}
-
-/// Runs a blocking command off the runtime's threads.
-async fn run(mut cmd: Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("spawn"))
-        .await
-        .unwrap()
-}
+use server_common::run_command as run;
 
 /// Whether `tool` exists; when it does not, fails under SHOCKWAVE_REQUIRE_PEERS
 /// and otherwise prints why the test is skipped.
@@ -142,7 +103,7 @@ async fn nghttp_prior_knowledge() {
     );
 
     let _ = std::fs::remove_dir_all(&dir);
-    srv.stop().await;
+    srv.running.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,7 +186,7 @@ async fn curl_prior_knowledge_and_tls_alpn() {
     assert!(out.stdout == body, "TLS h2 echo via curl");
 
     let _ = std::fs::remove_dir_all(&dir);
-    srv.stop().await;
+    srv.running.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,7 +196,7 @@ async fn python_h2_client() {
     }
     let srv = start();
     python_script("h2_client.py", srv.plain.port()).await;
-    srv.stop().await;
+    srv.running.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,7 +212,7 @@ async fn h2load_smoke() {
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     assert!(all.contains("2000 succeeded, 0 failed, 0 errored"), "{all}");
-    srv.stop().await;
+    srv.running.shutdown().await;
 }
 
 /// The reference routes, plus an extended CONNECT (`:protocol` "echo") whose
@@ -327,15 +288,9 @@ async fn python_h2_extended_connect_tunnel() {
     if !have_python_h2().await {
         return;
     }
-    let server = Server::bind("127.0.0.1:0").unwrap();
-    let addr = server.local_addrs()[0].0;
-    let (stop, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(server.serve_handler_with_shutdown(TunnelApp, async {
-        let _ = rx.await;
-    }));
-    python_script("h2_connect.py", addr.port()).await;
-    let _ = stop.send(());
-    task.await.unwrap().unwrap();
+    let srv = server_common::start_native(Server::bind("127.0.0.1:0").unwrap(), TunnelApp);
+    python_script("h2_connect.py", srv.addr.port()).await;
+    srv.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -345,5 +300,5 @@ async fn python_h2_websocket_over_extended_connect() {
     }
     let srv = start();
     python_script("h2_ws.py", srv.plain.port()).await;
-    srv.stop().await;
+    srv.running.shutdown().await;
 }

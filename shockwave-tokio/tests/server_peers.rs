@@ -6,53 +6,11 @@ mod server_common;
 use std::process::Command;
 use std::time::Duration;
 
-use shockwave_tokio::server::{Reference, Server, TlsConfig};
-use tokio::sync::oneshot;
-
-struct Running {
-    plain: std::net::SocketAddr,
-    tls: std::net::SocketAddr,
-    cert_pem: String,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+fn start() -> server_common::WithTls {
+    server_common::start_reference_with_tls(|s| s.tls_handshake_timeout(Duration::from_secs(2)))
 }
 
-fn start() -> Running {
-    let tls = TlsConfig::self_signed(["localhost", "127.0.0.1"]).unwrap();
-    let cert_pem = tls.certificate_pem().unwrap().to_string();
-    let server = Server::bind("127.0.0.1:0")
-        .unwrap()
-        .bind_tls("127.0.0.1:0", tls)
-        .unwrap()
-        .tls_handshake_timeout(Duration::from_secs(2));
-    let addrs = server.local_addrs();
-    assert_eq!((addrs[0].1, addrs[1].1), (false, true));
-    let (stop, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(server.serve_handler_with_shutdown(Reference, async {
-        let _ = rx.await;
-    }));
-    Running {
-        plain: addrs[0].0,
-        tls: addrs[1].0,
-        cert_pem,
-        stop,
-        task,
-    }
-}
-
-impl Running {
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.unwrap().unwrap();
-    }
-}
-
-/// Runs a blocking command off the runtime's threads.
-async fn run(mut cmd: Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("spawn"))
-        .await
-        .unwrap()
-}
+use server_common::run_command as run;
 
 fn curl_available() -> bool {
     std::path::Path::new("/usr/bin/curl").exists()
@@ -151,7 +109,7 @@ async fn curl_plain_and_tls() {
     assert!(matches!(r, Ok(Ok(0)) | Ok(Err(_))), "handshake timeout");
 
     let _ = std::fs::remove_dir_all(&dir);
-    srv.stop().await;
+    srv.running.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -182,5 +140,5 @@ async fn python_h11_client() {
         "h11 client failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains("all checks passed"), "{stdout}");
-    srv.stop().await;
+    srv.running.shutdown().await;
 }

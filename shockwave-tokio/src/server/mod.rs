@@ -351,34 +351,45 @@ async fn serve_tls<A: App>(
     config: Configs,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let handshake = tokio::time::timeout(handshake_timeout, acceptor.accept(stream));
-    let stream = tokio::select! {
-        // A connection still in its handshake has no request in flight: drop it.
-        _ = shutdown.changed() => return,
-        r = handshake => match r {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, "TLS handshake failed");
-                return;
-            }
-            Err(_) => {
-                tracing::debug!("TLS handshake timed out");
-                return;
-            }
-        },
+    let handshake = acceptor.accept(stream);
+    let Some(stream) = opening("TLS handshake", handshake_timeout, handshake, &mut shutdown).await
+    else {
+        return;
     };
     let alpn = stream.get_ref().1.alpn_protocol();
     tracing::debug!(alpn = ?alpn.map(String::from_utf8_lossy), "TLS established");
     if alpn == Some(ALPN_H2) {
-        let conn = h2::ServerConn::with_start(
-            config.h2,
-            crate::time::to_machine(tokio::time::Instant::now()),
-        );
+        let conn = http2::new_conn(config.h2, tokio::time::Instant::now(), &[]);
         app.serve_h2(stream, peer, conn, shutdown).await;
     } else {
         // h2c is for cleartext only (RFC 7540 section 3.2): no Upgrade over TLS.
         app.serve_conn(stream, peer, config.h1, None, shutdown, Preread::NONE)
             .await;
+    }
+}
+
+/// A connection's opening step (the TLS handshake, protocol detection) within
+/// `limit`. `None` when it failed or timed out (logged as `what`), or when the
+/// server began shutting down: a connection that asked nothing yet is dropped.
+async fn opening<T, E: std::fmt::Display>(
+    what: &str,
+    limit: Duration,
+    step: impl Future<Output = Result<T, E>>,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Option<T> {
+    tokio::select! {
+        _ = shutdown.changed() => None,
+        r = tokio::time::timeout(limit, step) => match r {
+            Ok(Ok(t)) => Some(t),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "{what} failed");
+                None
+            }
+            Err(_) => {
+                tracing::debug!("{what} timed out");
+                None
+            }
+        },
     }
 }
 
@@ -399,21 +410,10 @@ async fn serve_plain<A: App>(
     mut shutdown: watch::Receiver<bool>,
 ) {
     // The first bytes are the start of a head: the header-read timeout applies.
-    let first = tokio::time::timeout(config.h1.header_read_timeout, sniff::sniff(&mut stream));
-    let preread = tokio::select! {
-        // Nothing was asked yet: drop the connection.
-        _ = shutdown.changed() => return,
-        r = first => match r {
-            Ok(Ok(pre)) => pre,
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, "read failed");
-                return;
-            }
-            Err(_) => {
-                tracing::debug!("no request before the header-read timeout");
-                return;
-            }
-        },
+    let limit = config.h1.header_read_timeout;
+    let first = sniff::sniff(&mut stream);
+    let Some(preread) = opening("first request", limit, first, &mut shutdown).await else {
+        return;
     };
     if preread.is_h2() {
         let conn = http2::new_conn(config.h2, tokio::time::Instant::now(), preread.bytes());

@@ -229,3 +229,42 @@ pub fn chunked(body: &[u8]) -> Vec<u8> {
     out.extend_from_slice(b"0\r\n\r\n");
     out
 }
+
+/// The reference handler on a plain and a TLS port (self-signed for
+/// `localhost` and `127.0.0.1`), for the tests with real peers.
+pub struct WithTls {
+    pub plain: SocketAddr,
+    pub tls: SocketAddr,
+    /// The certificate, for the peer's trust store.
+    pub cert_pem: String,
+    pub running: Running,
+}
+
+/// Starts [`Reference`](shockwave_tokio::server::Reference) on two free
+/// ports; `tweak` adjusts the server (timeouts) before it runs.
+pub fn start_reference_with_tls(tweak: impl FnOnce(Server) -> Server) -> WithTls {
+    let tls = shockwave_tokio::server::TlsConfig::self_signed(["localhost", "127.0.0.1"]).unwrap();
+    let cert_pem = tls.certificate_pem().unwrap().to_string();
+    let server = tweak(
+        Server::bind("127.0.0.1:0")
+            .unwrap()
+            .bind_tls("127.0.0.1:0", tls)
+            .unwrap(),
+    );
+    let addrs = server.local_addrs();
+    assert_eq!((addrs[0].1, addrs[1].1), (false, true));
+    let running = start_native(server, shockwave_tokio::server::Reference);
+    WithTls {
+        plain: addrs[0].0,
+        tls: addrs[1].0,
+        cert_pem,
+        running,
+    }
+}
+
+/// Runs a peer's command off the runtime's threads.
+pub async fn run_command(mut cmd: std::process::Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("spawn"))
+        .await
+        .unwrap()
+}
