@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The WebSocket micro-benchmarks side by side: masking against fastwebsockets'
-# `unmask`, tungstenite's frame write path and memcpy; UTF-8 validation
+# `unmask`, tungstenite's frame write path and memcpy; the receive path of a
+# masked frame (socket to application) against fastwebsockets and tungstenite;
+# UTF-8 validation
 # (streamed in 4 KiB fragments) against simdutf8 and core. Prints GB/s and the
 # ratios from criterion's estimates.
 #
@@ -37,6 +39,11 @@ for name, size in sizes:
     sw, fw, mc = (gbps(size, ns("mask", f, name)) for f in ("shockwave", "fastwebsockets", "memcpy"))
     sww, tw = (gbps(size, ns("mask", f, name)) for f in ("shockwave_write", "tungstenite_write"))
     print(f"{name:>6} {sw:>10.2f} {fw:>8.2f} {sw/fw:>9.2f} {mc:>8.2f} {sw/mc:>9.2f} | {sww:>8.2f} {tw:>10.2f} {sww/tw:>7.2f}")
+print(f"\n== receive path ({label}): one masked binary frame, socket to application, GB/s ==")
+print(f"{'size':>6} {'shockwave':>10} {'fastws':>8} {'tungstenite':>11} {'sw/fastws':>9} {'sw/tung':>8}")
+for name, size in sizes:
+    sw, fw, tu = (gbps(size, ns("recv", f, name)) for f in ("shockwave", "fastwebsockets", "tungstenite"))
+    print(f"{name:>6} {sw:>10.2f} {fw:>8.2f} {tu:>11.2f} {sw/fw:>9.2f} {sw/tu:>8.2f}")
 print(f"\n== UTF-8 validation of 1 MiB ({label}): GB/s ==")
 print(f"{'text':>6} {'sw 4KiB stream':>14} {'sw whole':>9} {'simdutf8':>9} {'core':>7} {'stream/simdutf8':>15}")
 for text in ("ascii", "mixed"):
@@ -66,12 +73,15 @@ for line in open(sys.argv[1]):
     m = re.match(r"\s+Instructions:\s+(\d+)", line)
     if m and cur: res[cur] = int(m.group(1)); cur = None
 print("\n== instruction counts (iai-callgrind, one call, harness included) ==")
-print(f"{'input':>8} {'shockwave':>10} {'peer':>8} {'sw/peer':>8}")
+print(f"{'input':>8} {'peer':>20} {'shockwave':>10} {'peer':>8} {'sw/peer':>8}")
 for sw, peer, inputs in (("mask_shockwave", "mask_fastwebsockets", ("b64", "b125", "kib4", "kib64")),
+                         ("recv_shockwave", "recv_fastwebsockets", ("b64", "kib4", "kib64")),
+                         ("recv_shockwave", "recv_tungstenite", ("b64", "kib4", "kib64")),
                          ("utf8_shockwave_stream", "utf8_simdutf8", ("ascii", "mixed"))):
     for i in inputs:
         a, b = res.get((sw, i)), res.get((peer, i))
-        if a and b: print(f"{i:>8} {a:>10} {b:>8} {a/b:>8.2f}")
+        if a and b: print(f"{i:>8} {peer:>20} {a:>10} {b:>8} {a/b:>8.2f}")
+print("recv: one masked frame through each library's server read path (the socket copy included).")
 print("mask: peer = fastwebsockets unmask; utf8 (64 KiB, ours streamed in 4 KiB fragments): peer = simdutf8.")
 PY
 fi

@@ -78,6 +78,31 @@ fn mask(c: &mut Criterion) {
     g.finish();
 }
 
+fn recv(c: &mut Criterion) {
+    let mut g = c.benchmark_group("recv");
+    for &size in &MASK_SIZES {
+        let name = size_name(size);
+        g.throughput(Throughput::Bytes(size as u64));
+        let src = payload(size);
+        let mut ours = recv::ShockwaveRecv::new(&src);
+        assert_eq!(ours.recv(), size);
+        g.bench_function(BenchmarkId::new("shockwave", &name), |b| {
+            b.iter(|| ours.recv())
+        });
+        let mut fastws = recv::FastwsRecv::new(&src);
+        assert_eq!(fastws.recv(), size);
+        g.bench_function(BenchmarkId::new("fastwebsockets", &name), |b| {
+            b.iter(|| fastws.recv())
+        });
+        let mut tung = recv::TungsteniteRecv::new(&src);
+        assert_eq!(tung.recv(), size);
+        g.bench_function(BenchmarkId::new("tungstenite", &name), |b| {
+            b.iter(|| tung.recv())
+        });
+    }
+    g.finish();
+}
+
 fn utf8(c: &mut Criterion) {
     let mut g = c.benchmark_group("utf8");
     for (name, text) in [
@@ -117,6 +142,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
-    targets = mask, utf8
+    targets = mask, recv, utf8
 }
 criterion_main!(benches);

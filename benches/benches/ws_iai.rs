@@ -1,5 +1,6 @@
 //! Instruction counts (iai-callgrind): WebSocket masking and UTF-8
-//! validation, Shockwave beside fastwebsockets' `unmask` and simdutf8.
+//! validation, Shockwave beside fastwebsockets' `unmask` and simdutf8, and
+//! the receive path of a masked frame beside fastwebsockets and tungstenite.
 //!
 //! Buffers are made in the setup, so only the kernel is counted. Needs
 //! `iai-callgrind-runner` 0.16 and valgrind; `benches/ws.sh --iai` runs it.
@@ -35,6 +36,40 @@ fn mask_fastwebsockets(mut buf: Vec<u8>) -> Vec<u8> {
     buf
 }
 
+// The receive path: one masked binary frame from the socket to the
+// application, after a first frame has warmed each library's buffers. The
+// library is returned so that its drop is not counted.
+
+#[library_benchmark]
+#[bench::b64(warm(recv::ShockwaveRecv::new(&payload(64)), recv::ShockwaveRecv::recv))]
+#[bench::kib4(warm(recv::ShockwaveRecv::new(&payload(4096)), recv::ShockwaveRecv::recv))]
+#[bench::kib64(warm(recv::ShockwaveRecv::new(&payload(65536)), recv::ShockwaveRecv::recv))]
+fn recv_shockwave(mut r: recv::ShockwaveRecv) -> (usize, recv::ShockwaveRecv) {
+    (black_box(r.recv()), r)
+}
+
+#[library_benchmark]
+#[bench::b64(warm(recv::FastwsRecv::new(&payload(64)), recv::FastwsRecv::recv))]
+#[bench::kib4(warm(recv::FastwsRecv::new(&payload(4096)), recv::FastwsRecv::recv))]
+#[bench::kib64(warm(recv::FastwsRecv::new(&payload(65536)), recv::FastwsRecv::recv))]
+fn recv_fastwebsockets(mut r: recv::FastwsRecv) -> (usize, recv::FastwsRecv) {
+    (black_box(r.recv()), r)
+}
+
+#[library_benchmark]
+#[bench::b64(warm(recv::TungsteniteRecv::new(&payload(64)), recv::TungsteniteRecv::recv))]
+#[bench::kib4(warm(recv::TungsteniteRecv::new(&payload(4096)), recv::TungsteniteRecv::recv))]
+#[bench::kib64(warm(recv::TungsteniteRecv::new(&payload(65536)), recv::TungsteniteRecv::recv))]
+fn recv_tungstenite(mut r: recv::TungsteniteRecv) -> (usize, recv::TungsteniteRecv) {
+    (black_box(r.recv()), r)
+}
+
+/// `r` after one frame went through it (buffers grown, branch state set).
+fn warm<T>(mut r: T, recv: fn(&mut T) -> usize) -> T {
+    recv(&mut r);
+    r
+}
+
 #[library_benchmark]
 #[bench::ascii(ascii_text(64 << 10))]
 #[bench::mixed(mixed_text(64 << 10))]
@@ -53,5 +88,5 @@ fn utf8_simdutf8(text: String) -> bool {
     simdutf8::basic::from_utf8(black_box(text.as_bytes())).is_ok()
 }
 
-library_benchmark_group!(name = ws; benchmarks = mask_shockwave, mask_fastwebsockets, utf8_shockwave_stream, utf8_simdutf8);
+library_benchmark_group!(name = ws; benchmarks = mask_shockwave, mask_fastwebsockets, recv_shockwave, recv_fastwebsockets, recv_tungstenite, utf8_shockwave_stream, utf8_simdutf8);
 main!(library_benchmark_groups = ws);

@@ -1,6 +1,8 @@
 //! Inputs of the WebSocket benches, shared by `ws_criterion` and `ws_iai`.
 #![allow(dead_code)]
 
+pub mod recv;
+
 /// Payload sizes of the masking benches: tiny, a small message, the largest
 /// control frame, a page, a large frame, a megabyte.
 pub const MASK_SIZES: [usize; 6] = [16, 64, 125, 4096, 65536, 1 << 20];
