@@ -9,49 +9,12 @@ Usage: benches/load/run.sh [--duration SECONDS] [--rounds N] [--connections C]
 import argparse
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+from common import ROOT, cpu_seconds, free_port, pinned_server, release_bin, rss_kib, take_turns
+
 LUA = os.path.join(ROOT, "benches", "load", "pipeline.lua")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port, proc, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
-def rss_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds(pid):
-    """User plus system CPU time the process has used so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def parse_wrk(out):
@@ -76,9 +39,9 @@ def run_wrk(port, args, pipelined):
 
 def servers(port):
     return {
-        "shockwave-tokio": [os.path.join(TARGET, "release", "shockwave"), "--listen", f"127.0.0.1:{port}", "--threads", "1"],
-        "shockwave-mio": [os.path.join(TARGET, "release", "examples", "hello"), "--listen", f"127.0.0.1:{port}"],
-        "hyper": [os.path.join(TARGET, "release", "hyper-hello"), "--listen", f"127.0.0.1:{port}"],
+        "shockwave-tokio": [release_bin("shockwave"), "--listen", f"127.0.0.1:{port}", "--threads", "1"],
+        "shockwave-mio": [release_bin(os.path.join("examples", "hello")), "--listen", f"127.0.0.1:{port}"],
+        "hyper": [release_bin("hyper-hello"), "--listen", f"127.0.0.1:{port}"],
     }
 
 
@@ -87,9 +50,7 @@ def measure(name, args, pipelined):
     cmd = servers(port)[name]
     if not os.path.exists(cmd[0]):
         return None
-    proc = subprocess.Popen(["taskset", "-c", "0"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_listening(port, proc)
+    with pinned_server(cmd, port) as proc:
         base = rss_kib(proc.pid, "VmRSS")
         cpu_before = cpu_seconds(proc.pid)
         rps, p99, errors, total = run_wrk(port, args, pipelined)
@@ -97,12 +58,6 @@ def measure(name, args, pipelined):
         peak = rss_kib(proc.pid, "VmHWM")
         return {"rps": rps, "p99": p99, "peak": peak, "per_conn": (peak - base) / args.connections,
                 "errors": errors, "cpu_us": cpu * 1e6 / max(total, 1)}
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def main():
@@ -113,19 +68,10 @@ def main():
     ap.add_argument("--depth", type=int, default=16)
     args = ap.parse_args()
     names = ["hyper", "shockwave-tokio", "shockwave-mio"]
-    results = {}
-    for rnd in range(args.rounds):
-        for pipelined in (False, True):
-            for name in names:  # taking turns: every server once per round and shape
-                r = measure(name, args, pipelined)
-                if r is None:
-                    continue
-                key = (name, pipelined)
-                best = results.get(key)
-                if best is None or r["rps"] > best["rps"]:
-                    results[key] = r
-                print(f"round {rnd + 1} {name:16} {'pipelined' if pipelined else 'keep-alive':10} "
-                      f"{r['rps']:>12.0f} req/s  p99 {r['p99']:.2f} ms", file=sys.stderr)
+    results = take_turns(
+        args.rounds, (False, True), names, lambda name, pipelined: measure(name, args, pipelined), "rps",
+        lambda name, pipelined, r: f"{name:16} {'pipelined' if pipelined else 'keep-alive':10} "
+                                   f"{r['rps']:>12.0f} req/s  p99 {r['p99']:.2f} ms")
     print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, servers on one thread pinned to CPU 0, "
           f"best of {args.rounds} rounds; pipelined depth {args.depth}\n")
     print("| server | shape | requests/s | p99 ms | server CPU µs/req | peak RSS KiB | KiB/conn "

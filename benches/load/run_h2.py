@@ -12,12 +12,11 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 
-from run import TARGET, cpu_seconds, free_port, rss_kib, wait_listening
+from common import cpu_seconds, free_port, pinned_server, release_bin, rss_kib, take_turns
 
 SHAPES = [(10, 10), (1, 100), (100, 1)]
 HELLO = "Hello from Shockwave!\n"
@@ -25,8 +24,8 @@ HELLO = "Hello from Shockwave!\n"
 
 def servers(port, docroot):
     return {
-        "shockwave-tokio": [os.path.join(TARGET, "release", "shockwave"), "--listen", f"127.0.0.1:{port}", "--threads", "1"],
-        "hyper": [os.path.join(TARGET, "release", "hyper-hello"), "--listen", f"127.0.0.1:{port}", "--h2"],
+        "shockwave-tokio": [release_bin("shockwave"), "--listen", f"127.0.0.1:{port}", "--threads", "1"],
+        "hyper": [release_bin("hyper-hello"), "--listen", f"127.0.0.1:{port}", "--h2"],
         # One worker (-n 1), no TLS, the hello body as the docroot's index.html.
         "nghttpd": [shutil.which("nghttpd") or "/usr/sbin/nghttpd", "--no-tls", "-n", "1", "-d", docroot, str(port)],
     }
@@ -42,10 +41,9 @@ def measure(name, docroot, args, clients, streams):
     port = free_port()
     cmd = servers(port, docroot)[name]
     if not os.path.exists(cmd[0]):
+        print(f"{name}: not built or not installed; skipped", file=sys.stderr)
         return None
-    proc = subprocess.Popen(["taskset", "-c", "0"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_listening(port, proc)
+    with pinned_server(cmd, port) as proc:
         cpu_before = cpu_seconds(proc.pid)
         h2load = ["taskset", "-c", "1", "h2load", "-c", str(clients), "-m", str(streams),
                   "-D", str(args.duration), "--warm-up-time", "1", f"http://127.0.0.1:{port}/"]
@@ -53,12 +51,6 @@ def measure(name, docroot, args, clients, streams):
         cpu = cpu_seconds(proc.pid) - cpu_before
         rps, ok, bad = parse_h2load(out)
         return {"rps": rps, "cpu_us": cpu * 1e6 / max(ok, 1), "bad": bad, "peak": rss_kib(proc.pid, "VmHWM")}
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def main():
@@ -70,18 +62,9 @@ def main():
     with open(os.path.join(docroot, "index.html"), "w") as f:
         f.write(HELLO)
     names = ["nghttpd", "hyper", "shockwave-tokio"]
-    results = {}
-    for rnd in range(args.rounds):
-        for shape in SHAPES:
-            for name in names:  # taking turns: every server once per round and shape
-                r = measure(name, docroot, args, *shape)
-                if r is None:
-                    print(f"{name}: not built or not installed; skipped", file=sys.stderr)
-                    continue
-                best = results.get((name, shape))
-                if best is None or r["rps"] > best["rps"]:
-                    results[(name, shape)] = r
-                print(f"round {rnd + 1} {name:16} -c {shape[0]:3} -m {shape[1]:3} {r['rps']:>12.0f} req/s", file=sys.stderr)
+    results = take_turns(
+        args.rounds, SHAPES, names, lambda name, shape: measure(name, docroot, args, *shape), "rps",
+        lambda name, shape, r: f"{name:16} -c {shape[0]:3} -m {shape[1]:3} {r['rps']:>12.0f} req/s")
     shutil.rmtree(docroot, ignore_errors=True)
     print(f"\nh2load -D {args.duration} (1 s warm-up), servers on one thread pinned to CPU 0, "
           f"h2load on CPU 1, best of {args.rounds} rounds\n")

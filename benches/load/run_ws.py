@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""WebSocket echo load benchmark: the reference server's /ws against a
+tokio-tungstenite and a fastwebsockets echo server built here, each on one
+thread pinned to CPU 0, under the load client built here (ws-load, one thread
+on CPU 1), taking turns in one run. 32 connections, no compression offered;
+16 B text and 64 KiB binary messages, ping-pong (one message in flight per
+connection) and pipelined (--depth in flight). Prints messages/s, p99 round
+trip, the server's CPU time per message, the client's CPU use, peak RSS, and
+the ratios of ours to each.
+
+Usage: benches/load/run_ws.sh [--duration SECONDS] [--rounds N] [--depth N] [--connections C]
+"""
+import argparse
+import re
+import subprocess
+import sys
+
+from common import free_port, pinned_server, release_bin, rss_kib, take_turns
+
+NAMES = ["tokio-tungstenite", "fastwebsockets", "shockwave-tokio"]
+OURS, PEERS = "shockwave-tokio", ["tokio-tungstenite", "fastwebsockets"]
+SIZES = [(16, "text"), (65536, "binary")]
+
+
+def servers(port):
+    listen = ["--listen", f"127.0.0.1:{port}"]
+    return {
+        "shockwave-tokio": [release_bin("shockwave")] + listen + ["--threads", "1"],
+        "tokio-tungstenite": [release_bin("tungstenite-echo")] + listen,
+        "fastwebsockets": [release_bin("fastws-echo")] + listen,
+    }
+
+
+def field(out, name):
+    m = re.search(rf"^{re.escape(name)}: ([\d.]+)", out, re.M)
+    return float(m.group(1)) if m else float("nan")
+
+
+def measure(name, args, size, kind, inflight):
+    port = free_port()
+    cmd = servers(port)[name]
+    with pinned_server(cmd, port) as proc:
+        load = ["taskset", "-c", "1", release_bin("ws-load"), "--connect", f"127.0.0.1:{port}", "--path", "/ws",
+                "--connections", str(args.connections), "--inflight", str(inflight), "--size", str(size),
+                "--kind", kind, "--duration", str(args.duration), "--warmup", str(args.warmup),
+                "--server-pid", str(proc.pid)]
+        run = subprocess.run(load, capture_output=True, text=True)
+        if run.returncode != 0:
+            print(f"{name}: ws-load failed: {run.stderr.strip()}", file=sys.stderr)
+            return None
+        out = run.stdout
+        return {"mps": field(out, "messages/s"), "p99": field(out, "p99 round trip µs"),
+                "cpu_us": field(out, "server CPU µs/msg"), "client": field(out, "client CPU"),
+                "peak": rss_kib(proc.pid, "VmHWM")}
+
+
+def shape_name(size, inflight):
+    return f"{'16 B' if size == 16 else f'{size // 1024} KiB'} {'ping-pong' if inflight == 1 else f'pipelined {inflight}'}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=float, default=3)
+    ap.add_argument("--warmup", type=float, default=1)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--depth", type=int, default=16)
+    ap.add_argument("--connections", type=int, default=32)
+    args = ap.parse_args()
+    shapes = [(size, kind, inflight) for size, kind in SIZES for inflight in (1, args.depth)]
+    results = take_turns(
+        args.rounds, shapes, NAMES, lambda name, shape: measure(name, args, *shape), "mps",
+        lambda name, shape, r: f"{name:18} {shape_name(shape[0], shape[2]):20} {r['mps']:>10.0f} msg/s "
+                               f"{r['cpu_us']:7.2f} µs/msg  client CPU {r['client']:.0f}%")
+    print(f"\nws-load: {args.connections} connections, {args.duration:g} s after {args.warmup:g} s warm-up, "
+          f"servers on one thread pinned to CPU 0, the client on CPU 1, best of {args.rounds} rounds\n")
+    print("| server | shape | messages/s | p99 µs | server CPU µs/msg | client CPU | peak RSS KiB "
+          "| vs tungstenite msg/s | vs fastwebsockets msg/s | vs tungstenite CPU/msg | vs fastwebsockets CPU/msg |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    nan = float("nan")
+    for shape in shapes:
+        peers = [results.get((p, shape)) for p in PEERS]
+        for name in NAMES:
+            r = results.get((name, shape))
+            if r is None:
+                continue
+            rate = [r["mps"] / p["mps"] if p else nan for p in peers]
+            cpu = [p["cpu_us"] / r["cpu_us"] if p and r["cpu_us"] > 0 else nan for p in peers]
+            cells = [f"{x:.2f}x" for x in rate + cpu] if name == OURS else [""] * 4
+            ratios = " | ".join(cells)
+            print(f"| {name} | {shape_name(shape[0], shape[2])} | {r['mps']:.0f} | {r['p99']:.0f} | {r['cpu_us']:.2f} "
+                  f"| {r['client']:.0f}% | {r['peak']} | {ratios} |")
+    print("\nvs ... CPU/msg: the peer's server CPU time per message over ours (above 1: we spend less). "
+          "A client CPU near 100% means the client, not the server, set the rate.")
+
+
+if __name__ == "__main__":
+    main()
