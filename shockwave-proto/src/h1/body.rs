@@ -281,35 +281,6 @@ impl BodyWriter {
         Ok(n)
     }
 
-    /// Like [`BodyWriter::send`], but queues everything, past the output limit if
-    /// need be (the application's own bytes, sent in one call).
-    pub(crate) fn send_all(&mut self, out: &mut WriteBuf, data: &[u8]) -> Result<(), UsageError> {
-        match *self {
-            BodyWriter::Finished => Err(UsageError::BodyFinished),
-            _ if data.is_empty() => Ok(()),
-            BodyWriter::Empty => Err(UsageError::BodyNotAllowed),
-            BodyWriter::Length(remaining) if data.len() as u64 > remaining => {
-                Err(UsageError::BodyTooLong)
-            }
-            BodyWriter::Length(remaining) => {
-                out.extend(data);
-                *self = BodyWriter::Length(remaining - data.len() as u64);
-                Ok(())
-            }
-            BodyWriter::Chunked => {
-                let v = out.vec();
-                encode_chunk_header(v, data.len());
-                v.extend_from_slice(data);
-                v.extend_from_slice(b"\r\n");
-                Ok(())
-            }
-            BodyWriter::CloseDelimited => {
-                out.extend(data);
-                Ok(())
-            }
-        }
-    }
-
     /// Ends the body, with trailers for a chunked one.
     pub(crate) fn finish(
         &mut self,

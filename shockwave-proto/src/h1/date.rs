@@ -23,10 +23,17 @@ const MONTH_NAMES: [&[u8; 3]; 12] = [
 /// never allocates.
 #[derive(Clone, Debug)]
 pub struct DateCache {
-    /// The second `bytes` shows; `None` before the first update.
+    /// The second `line` shows; `None` before the first update.
     secs: Option<u64>,
-    bytes: [u8; LEN],
+    /// The whole field line, `date: <IMF-fixdate>\r\n`, so a response head
+    /// copies it in one fixed-size move.
+    line: [u8; LINE_LEN],
 }
+
+/// `date: ` before the value.
+const PREFIX: &[u8; 6] = b"date: ";
+/// The field line: the prefix, the value and CRLF.
+const LINE_LEN: usize = PREFIX.len() + LEN + 2;
 
 impl Default for DateCache {
     fn default() -> Self {
@@ -37,10 +44,15 @@ impl Default for DateCache {
 impl DateCache {
     /// An empty cache: [`DateCache::get`] is `None` until the first update.
     pub const fn new() -> Self {
-        DateCache {
-            secs: None,
-            bytes: [0; LEN],
+        let mut line = [0; LINE_LEN];
+        let mut i = 0;
+        while i < PREFIX.len() {
+            line[i] = PREFIX[i];
+            i += 1;
         }
+        line[LINE_LEN - 2] = b'\r';
+        line[LINE_LEN - 1] = b'\n';
+        DateCache { secs: None, line }
     }
 
     /// Formats the date of `unix_secs` (seconds since 1970-01-01 00:00:00 UTC)
@@ -52,24 +64,31 @@ impl DateCache {
             return false;
         }
         self.secs = Some(secs);
-        format_imf_fixdate(secs, &mut self.bytes);
+        let mut value = [0; LEN];
+        format_imf_fixdate(secs, &mut value);
+        self.line[PREFIX.len()..PREFIX.len() + LEN].copy_from_slice(&value);
         true
     }
 
     /// The date as an IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT` (29 bytes),
     /// or `None` before the first update.
     pub fn get(&self) -> Option<&[u8]> {
-        self.secs.map(|_| &self.bytes[..])
+        self.secs
+            .map(|_| &self.line[PREFIX.len()..PREFIX.len() + LEN])
+    }
+
+    /// The field line `date: <IMF-fixdate>\r\n`, or `None` before the first update.
+    #[inline]
+    pub(crate) fn line(&self) -> Option<&[u8; LINE_LEN]> {
+        self.secs.map(|_| &self.line)
     }
 }
 
 /// Appends `date: <IMF-fixdate>\r\n` if the cache holds a date.
+#[inline]
 pub fn write_date_field(out: &mut Vec<u8>, date: &DateCache) {
-    if let Some(value) = date.get() {
-        out.reserve(6 + LEN + 2);
-        out.extend_from_slice(b"date: ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
+    if let Some(line) = date.line() {
+        out.extend_from_slice(line);
     }
 }
 

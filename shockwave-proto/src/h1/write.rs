@@ -34,9 +34,9 @@ fn all_in_class(bytes: &[u8], class: u8) -> bool {
 /// (RFC 9110 section 5.5, RFC 9112 section 4).
 #[inline]
 fn is_field_text(bytes: &[u8]) -> bool {
-    // Short text byte by byte; longer text eight bytes at a time (SWAR), the
-    // last word overlapping the others.
-    let Some(last) = bytes.last_chunk::<8>().filter(|_| bytes.len() >= 24) else {
+    // Eight bytes at a time (SWAR), the last word overlapping the others;
+    // text shorter than a word byte by byte.
+    let Some(last) = bytes.last_chunk::<8>() else {
         return all_in_class(bytes, VALUE);
     };
     let mut bad = swar_bad_value(u64::from_le_bytes(*last));
@@ -57,88 +57,164 @@ pub fn is_valid_field_value(value: &[u8]) -> bool {
     edge_ok(value.first()) && edge_ok(value.last()) && is_field_text(value)
 }
 
-/// The reason phrase RFC 9110 section 15 gives `status` (plus the few later
-/// registrations a server answers with), or `None` for an unknown code.
-pub fn canonical_reason(status: u16) -> Option<&'static str> {
-    Some(match status {
-        100 => "Continue",
-        101 => "Switching Protocols",
-        103 => "Early Hints", // RFC 8297
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        203 => "Non-Authoritative Information",
-        204 => "No Content",
-        205 => "Reset Content",
-        206 => "Partial Content",
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        305 => "Use Proxy",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        402 => "Payment Required",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        407 => "Proxy Authentication Required",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        410 => "Gone",
-        411 => "Length Required",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        414 => "URI Too Long",
-        415 => "Unsupported Media Type",
-        416 => "Range Not Satisfiable",
-        417 => "Expectation Failed",
-        421 => "Misdirected Request",
-        422 => "Unprocessable Content",
-        426 => "Upgrade Required",
-        428 => "Precondition Required",           // RFC 6585
-        429 => "Too Many Requests",               // RFC 6585
-        431 => "Request Header Fields Too Large", // RFC 6585; the machine answers it
-        451 => "Unavailable For Legal Reasons",   // RFC 7725
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        505 => "HTTP Version Not Supported",
-        _ => return None,
-    })
+/// One table for the canonical reason phrases and the whole status lines
+/// built from them, so the common statuses cost one copy of a static line.
+macro_rules! statuses {
+    ($($code:literal => $reason:literal,)*) => {
+        /// The reason phrase RFC 9110 section 15 gives `status` (plus the few later
+        /// registrations a server answers with), or `None` for an unknown code.
+        pub fn canonical_reason(status: u16) -> Option<&'static str> {
+            Some(match status {
+                $($code => $reason,)*
+                _ => return None,
+            })
+        }
+
+        /// `HTTP/1.1 <status> <reason>\r\n` for a status with a canonical
+        /// reason, padded to a fixed size, with its length.
+        fn canonical_status_line(status: u16) -> Option<&'static StatusLineBytes> {
+            Some(match status {
+                $($code => {
+                    const LINE: StatusLineBytes =
+                        StatusLineBytes::new(concat!("HTTP/1.1 ", $code, " ", $reason, "\r\n"));
+                    &LINE
+                })*
+                _ => return None,
+            })
+        }
+    };
 }
 
-/// Appends the decimal digits of `n`.
-pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    // Two digits per division, from a table of "00".."99".
+/// A whole status line in a fixed-size array (the longest canonical one is 46
+/// bytes), so writing it is a copy of a size known at compile time.
+struct StatusLineBytes {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl StatusLineBytes {
+    const fn new(line: &str) -> Self {
+        let line = line.as_bytes();
+        let mut bytes = [0u8; 48];
+        let mut i = 0;
+        while i < line.len() {
+            bytes[i] = line[i];
+            i += 1;
+        }
+        StatusLineBytes {
+            bytes,
+            len: line.len(),
+        }
+    }
+}
+
+statuses! {
+    100 => "Continue",
+    101 => "Switching Protocols",
+    103 => "Early Hints", // RFC 8297
+    200 => "OK",
+    201 => "Created",
+    202 => "Accepted",
+    203 => "Non-Authoritative Information",
+    204 => "No Content",
+    205 => "Reset Content",
+    206 => "Partial Content",
+    300 => "Multiple Choices",
+    301 => "Moved Permanently",
+    302 => "Found",
+    303 => "See Other",
+    304 => "Not Modified",
+    305 => "Use Proxy",
+    307 => "Temporary Redirect",
+    308 => "Permanent Redirect",
+    400 => "Bad Request",
+    401 => "Unauthorized",
+    402 => "Payment Required",
+    403 => "Forbidden",
+    404 => "Not Found",
+    405 => "Method Not Allowed",
+    406 => "Not Acceptable",
+    407 => "Proxy Authentication Required",
+    408 => "Request Timeout",
+    409 => "Conflict",
+    410 => "Gone",
+    411 => "Length Required",
+    412 => "Precondition Failed",
+    413 => "Content Too Large",
+    414 => "URI Too Long",
+    415 => "Unsupported Media Type",
+    416 => "Range Not Satisfiable",
+    417 => "Expectation Failed",
+    421 => "Misdirected Request",
+    422 => "Unprocessable Content",
+    426 => "Upgrade Required",
+    428 => "Precondition Required",           // RFC 6585
+    429 => "Too Many Requests",               // RFC 6585
+    431 => "Request Header Fields Too Large", // RFC 6585; the machine answers it
+    451 => "Unavailable For Legal Reasons",   // RFC 7725
+    500 => "Internal Server Error",
+    501 => "Not Implemented",
+    502 => "Bad Gateway",
+    503 => "Service Unavailable",
+    504 => "Gateway Timeout",
+    505 => "HTTP Version Not Supported",
+}
+
+/// Writes the decimal digits of `n` at the front of `out`; returns how many.
+#[inline]
+fn decimal(mut n: u64, out: &mut [u8; 20]) -> usize {
+    // Two digits per division, from a table of "00".."99", from the last digit back.
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
                                 2021222324252627282930313233343536373839\
                                 4041424344454647484950515253545556575859\
                                 6061626364656667686970717273747576777879\
                                 8081828384858687888990919293949596979899";
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
+    let len = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let mut i = len;
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
         n /= 100;
         i -= 2;
-        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        out[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
     }
     if n >= 10 {
         let pair = n as usize * 2;
-        i -= 2;
-        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        out[0..2].copy_from_slice(&PAIRS[pair..pair + 2]);
     } else {
-        i -= 1;
-        digits[i] = b'0' + n as u8;
+        out[0] = b'0' + n as u8;
     }
-    out.extend_from_slice(&digits[i..]);
+    len
+}
+
+/// Appends `bytes[..len]` by copying the whole fixed-size array and cutting
+/// back: a copy of a size known at compile time is a few moves, where a short
+/// copy of a run-time size is a call to `memcpy`.
+#[inline(always)]
+fn push_prefix<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N], len: usize) {
+    let end = out.len() + len;
+    out.extend_from_slice(bytes);
+    out.truncate(end);
+}
+
+/// Appends the decimal digits of `n`.
+#[cfg(test)]
+fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let len = decimal(n, &mut digits);
+    push_prefix(out, &digits, len);
+}
+
+/// Appends `content-length: n\r\n`.
+#[inline]
+fn push_content_length(out: &mut Vec<u8>, n: u64) {
+    const PREFIX: &[u8; 16] = b"content-length: ";
+    let mut line = [0u8; PREFIX.len() + 20 + 2];
+    line[..PREFIX.len()].copy_from_slice(PREFIX);
+    let mut digits = [0u8; 20];
+    let end = PREFIX.len() + decimal(n, &mut digits);
+    line[PREFIX.len()..PREFIX.len() + 20].copy_from_slice(&digits);
+    line[end..end + 2].copy_from_slice(b"\r\n");
+    push_prefix(out, &line, end + 2);
 }
 
 /// Appends a status line: `HTTP/1.1 200 OK\r\n`.
@@ -163,6 +239,10 @@ pub fn write_status_line(
     // RFC 9112 section 4: status-code = 3DIGIT; reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ).
     if !(100..=999).contains(&status) {
         return Err(UsageError::InvalidStatus);
+    }
+    if let (Version::Http11, None, Some(line)) = (version, reason, canonical_status_line(status)) {
+        push_prefix(out, &line.bytes, line.len);
+        return Ok(());
     }
     let reason = match reason {
         Some(r) if is_field_text(r) => r,
@@ -243,13 +323,10 @@ pub(crate) fn push_field_unchecked(out: &mut Vec<u8>, name: &[u8], value: &[u8])
 /// Appends the field that frames a body: `Length(n)` writes
 /// `content-length: n\r\n`, `Chunked` writes `transfer-encoding: chunked\r\n`,
 /// `Empty` and `CloseDelimited` write nothing.
+#[inline]
 pub fn write_framing(out: &mut Vec<u8>, framing: BodyFraming) {
     match framing {
-        BodyFraming::Length(n) => {
-            out.extend_from_slice(b"content-length: ");
-            push_decimal(out, n);
-            out.extend_from_slice(b"\r\n");
-        }
+        BodyFraming::Length(n) => push_content_length(out, n),
         BodyFraming::Chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
         BodyFraming::Empty | BodyFraming::CloseDelimited => {}
     }
@@ -289,19 +366,40 @@ where
 {
     let mut seen = AppFields::default();
     for (name, value) in fields {
-        let (name, value) = (name.as_ref(), value.as_ref());
+        write_app_field(out, &mut seen, name.as_ref(), value.as_ref())?;
+    }
+    Ok(seen)
+}
+
+/// Writes one of the application's fields (see [`write_app_fields`]) and
+/// records what it means in `seen`.
+#[inline]
+pub(crate) fn write_app_field(
+    out: &mut Vec<u8>,
+    seen: &mut AppFields,
+    name: &[u8],
+    value: &[u8],
+) -> Result<(), UsageError> {
+    seen.note(name, value)?;
+    write_field(out, name, value)
+}
+
+impl AppFields {
+    /// Records what the field `name: value` means for the machine; refuses
+    /// the framing fields it writes itself.
+    #[inline]
+    pub(crate) fn note(&mut self, name: &[u8], value: &[u8]) -> Result<(), UsageError> {
         // Dispatch on length first: most fields are none of these.
         match name.len() {
-            4 => seen.host |= name.eq_ignore_ascii_case(b"host"),
+            4 => self.host |= name.eq_ignore_ascii_case(b"host"),
             10 if name.eq_ignore_ascii_case(b"connection") => {
-                seen.close |= super::framing::has_close_option(value);
+                self.close |= super::framing::has_close_option(value);
             }
             14 | 17 if is_managed_field(name) => return Err(UsageError::ManagedField),
             _ => {}
         }
-        write_field(out, name, value)?;
+        Ok(())
     }
-    Ok(seen)
 }
 
 #[cfg(test)]
@@ -568,10 +666,16 @@ mod tests {
 
     #[test]
     fn decimal() {
-        for n in [0u64, 7, 10, 99, 100, 12345, u64::MAX] {
-            let mut out = vec![];
+        // Both sides of every change in the number of digits.
+        let powers = (0..20).map(|e| 10u64.pow(e));
+        let edges = powers.flat_map(|p| [p - 1, p, p + 1]);
+        for n in edges.chain([12345, u64::MAX - 1, u64::MAX]) {
+            let mut out = vec![b'x'];
             push_decimal(&mut out, n);
-            assert_eq!(out, alloc::format!("{n}").as_bytes());
+            assert_eq!(out, alloc::format!("x{n}").as_bytes());
+            let mut out = vec![b'x'];
+            write_framing(&mut out, BodyFraming::Length(n));
+            assert_eq!(out, alloc::format!("xcontent-length: {n}\r\n").as_bytes());
         }
     }
 }

@@ -193,16 +193,23 @@ impl ServerConn {
                     self.close_after_output();
                     return;
                 }
-                if self.lent == Lent::Nothing {
+                if self.body.is_finished() {
+                    // Nothing of the request is left to drop (a request without
+                    // a body): the exchange ends now. The command that got here
+                    // ended the last event's borrow, so its head is taken back
+                    // at once and the next head can be parsed from the front.
+                    self.take_back_lent();
+                    self.recv = Recv::Done;
+                } else {
                     self.recv = Recv::Discard;
-                    if let Err(e) = self.discard_body() {
+                    // With the last event's bytes still lent, the next poll decides.
+                    if self.lent == Lent::Nothing
+                        && let Err(e) = self.discard_body()
+                    {
                         let _ = self.fail(e);
                     }
-                } else {
-                    // The last event's bytes are still lent: decide at the next poll.
-                    self.recv = Recv::Discard;
+                    return;
                 }
-                return;
             }
             _ => return,
         }

@@ -70,6 +70,7 @@ use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;
 
 mod cycle;
+mod head_cache;
 mod respond;
 
 /// What the application learns from a server connection.
@@ -165,6 +166,8 @@ pub struct ServerConn {
     write: WriteBuf,
     spans: Vec<FieldSpan>,
     date: DateCache,
+    /// The last response's status line and fields, validated.
+    head_cache: head_cache::HeadCache,
     recv: Recv,
     send: Send,
     body: BodyReader,
@@ -209,6 +212,7 @@ impl ServerConn {
             write: WriteBuf::new(INITIAL_WRITE_BUFFER, config.max_write_buffer),
             spans: alloc::vec![FieldSpan::default(); config.max_headers],
             date: DateCache::new(),
+            head_cache: head_cache::HeadCache::default(),
             recv: Recv::Head,
             send: Send::Idle,
             body: BodyReader::new(config.max_chunk_extensions_size),

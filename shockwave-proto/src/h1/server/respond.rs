@@ -121,9 +121,7 @@ impl ServerConn {
         if send_continue {
             v.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
         }
-        let result = write_status_line(v, Version::Http11, status, None)
-            .and_then(|()| write_app_fields(v, fields));
-        let app = match result {
+        let app = match self.head_cache.write(v, status, fields) {
             Ok(app) => app,
             Err(e) => {
                 v.truncate(mark);
@@ -181,9 +179,10 @@ impl ServerConn {
             fields.iter().copied(),
             BodyFraming::Length(body.len() as u64),
         )?;
-        if let Send::Body(mut writer) = self.send {
-            writer.send_all(&mut self.write, body)?;
-            writer.finish(&mut self.write, &[])?;
+        // The head announced exactly `body.len()` bytes (HEAD and no-content
+        // statuses end at the head, and are `Send::Done` already).
+        if let Send::Body(BodyWriter::Length(_)) = self.send {
+            self.write.extend(body);
             self.send = Send::Done;
             self.maybe_end_exchange();
         }
