@@ -69,12 +69,13 @@ def pinned_server(cmd, port):
             proc.wait()
 
 
-def take_turns(rounds, shapes, names, measure, metric, describe):
+def take_turns(rounds, shapes, names, measure, metric, describe, lowest=()):
     """Runs `measure(name, shape)` for every server once per round and shape,
     so that the servers take turns under the same conditions, and keeps the
-    round with the highest `metric` of each (name, shape). A measurement
-    that returns None is skipped; `describe(name, shape, result)` is the
-    progress line printed for the others."""
+    round with the highest `metric` of each (name, shape), with the lowest
+    value any round had for each field in `lowest` (costs, which other
+    processes only inflate). A measurement that returns None is skipped;
+    `describe(name, shape, result)` is the progress line for the others."""
     results = {}
     for rnd in range(rounds):
         for shape in shapes:
@@ -82,8 +83,11 @@ def take_turns(rounds, shapes, names, measure, metric, describe):
                 r = measure(name, shape)
                 if r is None:
                     continue
+                print(f"round {rnd + 1} {describe(name, shape, r)}", file=sys.stderr)
                 best = results.get((name, shape))
+                if best is not None:
+                    for field in lowest:
+                        r[field] = best[field] = min(r[field], best[field])
                 if best is None or r[metric] > best[metric]:
                     results[(name, shape)] = r
-                print(f"round {rnd + 1} {describe(name, shape, r)}", file=sys.stderr)
     return results

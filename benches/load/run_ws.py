@@ -70,9 +70,11 @@ def main():
     results = take_turns(
         args.rounds, shapes, NAMES, lambda name, shape: measure(name, args, *shape), "mps",
         lambda name, shape, r: f"{name:18} {shape_name(shape[0], shape[2]):20} {r['mps']:>10.0f} msg/s "
-                               f"{r['cpu_us']:7.2f} µs/msg  client CPU {r['client']:.0f}%")
+                               f"{r['cpu_us']:7.2f} µs/msg  client CPU {r['client']:.0f}%",
+        lowest=("cpu_us",))
     print(f"\nws-load: {args.connections} connections, {args.duration:g} s after {args.warmup:g} s warm-up, "
-          f"servers on one thread pinned to CPU 0, the client on CPU 1, best of {args.rounds} rounds\n")
+          f"servers on one thread pinned to CPU 0, the client on CPU 1, best of {args.rounds} rounds "
+          f"(messages/s: the best round; server CPU µs/msg: the lowest of any round)\n")
     print("| server | shape | messages/s | p99 µs | server CPU µs/msg | client CPU | peak RSS KiB "
           "| vs tungstenite msg/s | vs fastwebsockets msg/s | vs tungstenite CPU/msg | vs fastwebsockets CPU/msg |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

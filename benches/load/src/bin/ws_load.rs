@@ -96,33 +96,46 @@ fn parse_args() -> Args {
     a
 }
 
-/// Round trips in microseconds: one bucket per µs up to 100 ms, then one.
+/// Round trips: one bucket per µs up to 10 ms, then per 100 µs up to 1 s.
 struct Histogram {
     buckets: Vec<u64>,
 }
 
 impl Histogram {
-    const MAX_US: usize = 100_000;
+    const FINE_US: usize = 10_000;
+    const COARSE_US: usize = 100;
+    const MAX_US: usize = 1_000_000;
 
     fn new() -> Self {
         Histogram {
-            buckets: vec![0; Self::MAX_US + 1],
+            buckets: vec![0; Self::bucket(Self::MAX_US) + 1],
         }
     }
 
-    fn record(&mut self, rtt: Duration, n: u64) {
-        let us = (rtt.as_micros() as usize).min(Self::MAX_US);
-        self.buckets[us] += n;
+    fn bucket(us: usize) -> usize {
+        match us.min(Self::MAX_US) {
+            us if us < Self::FINE_US => us,
+            us => Self::FINE_US + (us - Self::FINE_US) / Self::COARSE_US,
+        }
     }
 
+    fn record(&mut self, rtt: Duration) {
+        self.buckets[Self::bucket(rtt.as_micros() as usize)] += 1;
+    }
+
+    /// The round trip in µs (its bucket's lower end) at or below which a
+    /// fraction `q` of them were.
     fn quantile(&self, q: f64) -> usize {
         let total: u64 = self.buckets.iter().sum();
-        let rank = (total as f64 * q).ceil() as u64;
+        let rank = ((total as f64 * q).ceil() as u64).max(1);
         let mut seen = 0;
-        for (us, &n) in self.buckets.iter().enumerate() {
+        for (i, &n) in self.buckets.iter().enumerate() {
             seen += n;
-            if seen >= rank.max(1) {
-                return us;
+            if seen >= rank {
+                return match i < Self::FINE_US {
+                    true => i,
+                    false => Self::FINE_US + (i - Self::FINE_US) * Self::COARSE_US,
+                };
             }
         }
         Self::MAX_US
@@ -160,7 +173,7 @@ struct Outgoing {
     frame: Vec<u8>,
     payload_at: usize,
     key: [u8; 4],
-    /// The unmasked payload (the sequence bytes aside), to check echoes against.
+    /// The unmasked payload (the sequence bytes aside).
     plain: Vec<u8>,
 }
 
@@ -216,37 +229,40 @@ enum Rx {
     Payload { at: usize },
 }
 
-/// One connection after its handshake.
-struct Connection {
-    stream: TcpStream,
-    out: Outgoing,
-    size: usize,
-    opcode: u8,
-    inflight: usize,
-    check_every: u64,
-    /// Messages that may be sent now (the window minus those in flight).
-    credits: usize,
-    next_send: u64,
-    next_recv: u64,
-    /// Send instants of the messages in flight, by sequence number modulo the window.
-    sent_at: Vec<Instant>,
-    /// Small frames queued for one write.
-    batch: Vec<u8>,
-    /// Bytes of the current output (batch or frame) already written.
-    written: usize,
-    /// Length of the current output; 0 when nothing is being written.
-    out_len: usize,
-    rx: Rx,
-    buf: Vec<u8>,
-    stats: Rc<Stats>,
-}
-
 type Failure = String;
 
-impl Connection {
-    /// Takes what arrived: checks each echo and frees a window slot per message.
-    fn receive(&mut self, data: &[u8], now: Instant) -> Result<(), Failure> {
-        let mut data = data;
+/// The checks on what a server sends back: one echo after the other, each
+/// the message sent, in order.
+struct Echoes {
+    size: usize,
+    opcode: u8,
+    check_every: u64,
+    /// The unmasked payload sent (the sequence bytes aside).
+    plain: Vec<u8>,
+    /// The sequence number of the next echo.
+    next: u64,
+    rx: Rx,
+}
+
+impl Echoes {
+    fn new(size: usize, opcode: u8, check_every: u64, plain: Vec<u8>) -> Self {
+        Echoes {
+            size,
+            opcode,
+            check_every,
+            plain,
+            next: 0,
+            rx: Rx::Header {
+                have: 0,
+                bytes: [0; 10],
+            },
+        }
+    }
+
+    /// Takes what arrived (any split of the stream); returns how many echoes
+    /// it completed.
+    fn take(&mut self, mut data: &[u8]) -> Result<u64, Failure> {
+        let first = self.next;
         while !data.is_empty() {
             match &mut self.rx {
                 Rx::Header { have, bytes } => {
@@ -257,7 +273,7 @@ impl Connection {
                     };
                     while *have < 2 || *have < need(&bytes[..]) {
                         let Some((&b, rest)) = data.split_first() else {
-                            return Ok(());
+                            return Ok(self.next - first);
                         };
                         bytes[*have] = b;
                         *have += 1;
@@ -278,6 +294,7 @@ impl Connection {
                         127 => u64::from_be_bytes(header[2..10].try_into().expect("8 bytes")),
                         n => u64::from(n),
                     };
+                    // RFC 6455 section 5.2: the minimal number of bytes for the length.
                     let minimal = match header.len() {
                         2 => true,
                         4 => len > 125,
@@ -288,7 +305,7 @@ impl Connection {
                     }
                     self.rx = Rx::Payload { at: 0 };
                     if self.size == 0 {
-                        self.message_done(now);
+                        self.done();
                     }
                 }
                 Rx::Payload { at } => {
@@ -300,60 +317,81 @@ impl Connection {
                     data = rest;
                     self.check(start, chunk)?;
                     if done {
-                        self.message_done(now);
+                        self.done();
                     }
                 }
             }
         }
-        Ok(())
+        Ok(self.next - first)
     }
 
     /// Checks payload bytes `start..` of the echo being read.
     fn check(&self, start: usize, chunk: &[u8]) -> Result<(), Failure> {
         let seq_len = SEQ_LEN.min(self.size);
         if start < seq_len {
-            let digits = seq_digits(self.next_recv);
+            let digits = seq_digits(self.next);
             let expected = &digits[SEQ_LEN - seq_len..];
             let end = seq_len.min(start + chunk.len());
             if chunk[..end - start] != expected[start..end] {
-                return Err(format!(
-                    "echo out of order: expected message {}",
-                    self.next_recv
-                ));
+                return Err(format!("echo out of order: expected message {}", self.next));
             }
         }
-        if self.next_recv.is_multiple_of(self.check_every) {
+        if self.next.is_multiple_of(self.check_every) {
             let from = start.max(seq_len);
             let end = start + chunk.len();
-            if from < end && chunk[from - start..] != self.plain()[from..end] {
-                return Err(format!(
-                    "echo {} differs from what was sent",
-                    self.next_recv
-                ));
+            if from < end && chunk[from - start..] != self.plain[from..end] {
+                return Err(format!("echo {} differs from what was sent", self.next));
             }
         }
         Ok(())
     }
 
-    fn plain(&self) -> &[u8] {
-        &self.out.plain
-    }
-
-    fn message_done(&mut self, now: Instant) {
-        if self.stats.measuring.get() {
-            let slot = (self.next_recv % self.inflight as u64) as usize;
-            self.stats.messages.set(self.stats.messages.get() + 1);
-            self.stats
-                .rtt
-                .borrow_mut()
-                .record(now.duration_since(self.sent_at[slot]), 1);
-        }
-        self.next_recv += 1;
-        self.credits += 1;
+    fn done(&mut self) {
+        self.next += 1;
         self.rx = Rx::Header {
             have: 0,
             bytes: [0; 10],
         };
+    }
+}
+
+/// One connection after its handshake.
+struct Connection {
+    stream: TcpStream,
+    out: Outgoing,
+    echoes: Echoes,
+    inflight: usize,
+    /// Messages that may be sent now (the window minus those in flight).
+    credits: usize,
+    next_send: u64,
+    /// Send instants of the messages in flight, by sequence number modulo the window.
+    sent_at: Vec<Instant>,
+    /// Small frames queued for one write.
+    batch: Vec<u8>,
+    /// Bytes of the current output (batch or frame) already written.
+    written: usize,
+    /// Length of the current output; 0 when nothing is being written.
+    out_len: usize,
+    buf: Vec<u8>,
+    stats: Rc<Stats>,
+}
+
+impl Connection {
+    /// Takes what arrived: checks the echoes, frees a window slot for each
+    /// and records its round trip.
+    fn receive(&mut self, n: usize) -> Result<(), Failure> {
+        let first = self.echoes.next;
+        let done = self.echoes.take(&self.buf[..n])?;
+        self.credits += done as usize;
+        if done > 0 && self.stats.measuring.get() {
+            let now = Instant::now();
+            let mut rtt = self.stats.rtt.borrow_mut();
+            for seq in first..first + done {
+                rtt.record(now.duration_since(self.sent_at[(seq % self.inflight as u64) as usize]));
+            }
+            self.stats.messages.set(self.stats.messages.get() + done);
+        }
+        Ok(())
     }
 
     /// Starts the next output when the last one is written: every message
@@ -397,10 +435,7 @@ impl Connection {
                 }
                 Poll::Ready(Ok(())) => {
                     let n = rb.filled().len();
-                    let data = std::mem::take(&mut self.buf);
-                    let result = self.receive(&data[..n], Instant::now());
-                    self.buf = data;
-                    result?;
+                    self.receive(n)?;
                     progress = true;
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(format!("read: {e}"))),
@@ -513,23 +548,17 @@ async fn run(args: Args) {
             std::process::exit(1);
         }
         let out = Outgoing::new(args.size, args.binary, mask_key(&mut seed));
+        let opcode = if args.binary { 0x2 } else { 0x1 };
         connections.push(Connection {
             stream,
-            size: args.size,
-            opcode: if args.binary { 0x2 } else { 0x1 },
+            echoes: Echoes::new(args.size, opcode, args.check_every, out.plain.clone()),
             inflight: args.inflight,
-            check_every: args.check_every,
             credits: args.inflight,
             next_send: 0,
-            next_recv: 0,
             sent_at: vec![Instant::now(); args.inflight],
             batch: Vec::with_capacity(out.frame.len() * args.inflight.min(1024)),
             written: 0,
             out_len: 0,
-            rx: Rx::Header {
-                have: 0,
-                bytes: [0; 10],
-            },
             buf: vec![0; (4 * (args.size + 14) * args.inflight).clamp(64 * 1024, 1 << 20)],
             out,
             stats: stats.clone(),
@@ -575,4 +604,87 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     tokio::task::LocalSet::new().block_on(&runtime, run(args));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server's frame echoing message `seq` of `out` (unmasked).
+    fn echo_of(out: &mut Outgoing, seq: u64) -> Vec<u8> {
+        out.patch(seq);
+        let mut frame = out.frame.clone();
+        frame[1] &= 0x7f;
+        let at = out.payload_at;
+        let payload: Vec<u8> = frame[at..]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ out.key[i % 4])
+            .collect();
+        frame.truncate(at - 4);
+        frame.extend_from_slice(&payload);
+        frame
+    }
+
+    fn checker(out: &Outgoing, size: usize, opcode: u8) -> Echoes {
+        Echoes::new(size, opcode, 1, out.plain.clone())
+    }
+
+    #[test]
+    fn echoes_in_any_split_are_counted() {
+        for (size, binary) in [(16, false), (200, true), (70_000, true)] {
+            let mut out = Outgoing::new(size, binary, [0x12, 0x34, 0x56, 0x78]);
+            let opcode = if binary { 2 } else { 1 };
+            let wire: Vec<u8> = (0..3).flat_map(|seq| echo_of(&mut out, seq)).collect();
+            for step in [1, 7, 1000, wire.len()] {
+                let mut echoes = checker(&out, size, opcode);
+                let done: u64 = wire.chunks(step).map(|c| echoes.take(c).unwrap()).sum();
+                assert_eq!(done, 3, "size {size}, pieces of {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_echoes_are_refused() {
+        let mut out = Outgoing::new(16, false, [1, 2, 3, 4]);
+        let good = echo_of(&mut out, 0);
+        let refused = |wire: &[u8], why: &str| {
+            let err = checker(&out, 16, 1).take(wire).unwrap_err();
+            assert!(err.contains(why), "{err}");
+        };
+        let mut masked = good.clone();
+        masked[1] |= 0x80;
+        refused(&masked, "masked");
+        let mut binary = good.clone();
+        binary[0] = 0x82;
+        refused(&binary, "opcode");
+        let mut not_fin = good.clone();
+        not_fin[0] = 0x01;
+        refused(&not_fin, "FIN");
+        let mut rsv = good.clone();
+        rsv[0] |= 0x40;
+        refused(&rsv, "RSV");
+        let mut long_form = vec![0x81, 126, 0, 16];
+        long_form.extend_from_slice(&good[2..]);
+        refused(&long_form, "16 bytes");
+        let mut other = Outgoing::new(16, false, [1, 2, 3, 4]);
+        refused(&echo_of(&mut other, 1), "out of order");
+        // Past the sequence digits, the payload is compared with what was sent.
+        let mut long = Outgoing::new(64, false, [1, 2, 3, 4]);
+        let mut changed = echo_of(&mut long, 0);
+        *changed.last_mut().unwrap() ^= 1;
+        let err = checker(&long, 64, 1).take(&changed).unwrap_err();
+        assert!(err.contains("differs"), "{err}");
+    }
+
+    #[test]
+    fn p99_of_a_known_spread() {
+        let mut h = Histogram::new();
+        for us in 1..=1000u64 {
+            h.record(Duration::from_micros(us));
+        }
+        h.record(Duration::from_millis(250));
+        assert_eq!(h.quantile(0.99), 991);
+        assert_eq!(h.quantile(1.0), 250_000);
+    }
 }
