@@ -228,10 +228,17 @@ impl WriteBuf {
     #[inline]
     pub fn vec(&mut self) -> &mut Vec<u8> {
         if self.start > 0 && self.start >= self.buf.len() / 2 {
-            self.buf.drain(..self.start);
-            self.start = 0;
+            self.reclaim();
         }
         &mut self.buf
+    }
+
+    /// Moves the unsent bytes to the front (rare: the socket took only part).
+    #[cold]
+    #[inline(never)]
+    fn reclaim(&mut self) {
+        self.buf.drain(..self.start);
+        self.start = 0;
     }
 
     /// Appends `bytes`.

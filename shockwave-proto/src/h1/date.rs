@@ -33,7 +33,7 @@ pub struct DateCache {
 /// `date: ` before the value.
 const PREFIX: &[u8; 6] = b"date: ";
 /// The field line: the prefix, the value and CRLF.
-const LINE_LEN: usize = PREFIX.len() + LEN + 2;
+pub(crate) const LINE_LEN: usize = PREFIX.len() + LEN + 2;
 
 impl Default for DateCache {
     fn default() -> Self {

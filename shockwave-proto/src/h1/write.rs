@@ -7,6 +7,7 @@
 
 use alloc::vec::Vec;
 
+use super::date::{DateCache, LINE_LEN as DATE_LINE_LEN};
 use super::{BodyFraming, UsageError, Version};
 use crate::simd::{CLASS, Kernel, Scalar, TCHAR, VALUE, swar_bad_value};
 
@@ -204,17 +205,100 @@ fn push_decimal(out: &mut Vec<u8>, n: u64) {
     push_prefix(out, &digits, len);
 }
 
-/// Appends `content-length: n\r\n`.
+/// The longest `content-length` line: 16 bytes of name, 20 digits, CRLF.
+const CONTENT_LENGTH_MAX: usize = 16 + 20 + 2;
+
+/// `content-length: n\r\n` in a fixed-size array, with its length.
 #[inline]
-fn push_content_length(out: &mut Vec<u8>, n: u64) {
+fn content_length_line(n: u64) -> ([u8; CONTENT_LENGTH_MAX], usize) {
     const PREFIX: &[u8; 16] = b"content-length: ";
-    let mut line = [0u8; PREFIX.len() + 20 + 2];
+    let mut line = [0u8; CONTENT_LENGTH_MAX];
     line[..PREFIX.len()].copy_from_slice(PREFIX);
     let mut digits = [0u8; 20];
     let end = PREFIX.len() + decimal(n, &mut digits);
     line[PREFIX.len()..PREFIX.len() + 20].copy_from_slice(&digits);
     line[end..end + 2].copy_from_slice(b"\r\n");
-    push_prefix(out, &line, end + 2);
+    (line, end + 2)
+}
+
+/// Appends `content-length: n\r\n`.
+#[inline]
+fn push_content_length(out: &mut Vec<u8>, n: u64) {
+    let (line, len) = content_length_line(n);
+    push_prefix(out, &line, len);
+}
+
+/// What a response head ends with, after the application's fields: the fields
+/// the machine owns and the empty line.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeadEnd {
+    /// The framing field to write (`None` for 1xx, 204, 304 and upgrades).
+    pub(crate) framing: Option<BodyFraming>,
+    /// A `connection` field the machine adds.
+    pub(crate) connection: Connection,
+}
+
+/// The `connection` field the machine adds to a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Connection {
+    /// None: the default of the version says it.
+    Unsaid,
+    /// `connection: close`: the connection ends after this response.
+    Close,
+    /// `connection: keep-alive`, for an HTTP/1.0 client.
+    KeepAlive,
+}
+
+/// Appends the end of a response head ([`HeadEnd`], then the `Date` line if
+/// `date` holds one, then CRLF). Room for the longest of each piece is added
+/// first and cut back after, so that every piece is a copy of a size known at
+/// compile time, written in place.
+#[inline]
+pub(crate) fn write_head_end(out: &mut Vec<u8>, end: HeadEnd, date: &DateCache) {
+    const CONTENT_LENGTH: &[u8; 16] = b"content-length: ";
+    const CHUNKED: &[u8; 28] = b"transfer-encoding: chunked\r\n";
+    const CLOSE: &[u8; 19] = b"connection: close\r\n";
+    const KEEP_ALIVE: &[u8; 24] = b"connection: keep-alive\r\n";
+    const MAX: usize = CONTENT_LENGTH_MAX + KEEP_ALIVE.len() + DATE_LINE_LEN + 2;
+    let start = out.len();
+    out.extend_from_slice(&[0; MAX]);
+    let Some(buf) = out.last_chunk_mut::<MAX>() else {
+        return;
+    };
+    let mut len = 0;
+    match end.framing {
+        Some(BodyFraming::Length(n)) => {
+            buf[..16].copy_from_slice(CONTENT_LENGTH);
+            let Some(digits) = buf[16..].first_chunk_mut::<20>() else {
+                return;
+            };
+            len = 16 + decimal(n, digits);
+            buf[len..len + 2].copy_from_slice(b"\r\n");
+            len += 2;
+        }
+        Some(BodyFraming::Chunked) => {
+            buf[..CHUNKED.len()].copy_from_slice(CHUNKED);
+            len = CHUNKED.len();
+        }
+        Some(BodyFraming::Empty | BodyFraming::CloseDelimited) | None => {}
+    }
+    match end.connection {
+        Connection::Unsaid => {}
+        Connection::Close => {
+            buf[len..len + CLOSE.len()].copy_from_slice(CLOSE);
+            len += CLOSE.len();
+        }
+        Connection::KeepAlive => {
+            buf[len..len + KEEP_ALIVE.len()].copy_from_slice(KEEP_ALIVE);
+            len += KEEP_ALIVE.len();
+        }
+    }
+    if let Some(line) = date.line() {
+        buf[len..len + DATE_LINE_LEN].copy_from_slice(line);
+        len += DATE_LINE_LEN;
+    }
+    buf[len..len + 2].copy_from_slice(b"\r\n");
+    out.truncate(start + len + 2);
 }
 
 /// Appends a status line: `HTTP/1.1 200 OK\r\n`.
@@ -661,6 +745,54 @@ mod tests {
             b"date",
         ] {
             assert!(!is_managed_field(name));
+        }
+    }
+
+    #[test]
+    fn head_ends() {
+        let mut date = DateCache::new();
+        for dated in [false, true] {
+            if dated {
+                date.update(784_111_777);
+            }
+            for framing in [
+                None,
+                Some(BodyFraming::Length(0)),
+                Some(BodyFraming::Length(u64::MAX)),
+                Some(BodyFraming::Chunked),
+                Some(BodyFraming::Empty),
+                Some(BodyFraming::CloseDelimited),
+            ] {
+                for connection in [Connection::Unsaid, Connection::Close, Connection::KeepAlive] {
+                    let mut want = alloc::string::String::from(">");
+                    match framing {
+                        Some(BodyFraming::Length(n)) => {
+                            want += &alloc::format!("content-length: {n}\r\n")
+                        }
+                        Some(BodyFraming::Chunked) => want += "transfer-encoding: chunked\r\n",
+                        _ => {}
+                    }
+                    want += match connection {
+                        Connection::Unsaid => "",
+                        Connection::Close => "connection: close\r\n",
+                        Connection::KeepAlive => "connection: keep-alive\r\n",
+                    };
+                    if dated {
+                        want += "date: Sun, 06 Nov 1994 08:49:37 GMT\r\n";
+                    }
+                    want += "\r\n";
+                    let mut out = vec![b'>'];
+                    write_head_end(
+                        &mut out,
+                        HeadEnd {
+                            framing,
+                            connection,
+                        },
+                        &date,
+                    );
+                    assert_eq!(core::str::from_utf8(&out).unwrap(), want);
+                }
+            }
         }
     }
 

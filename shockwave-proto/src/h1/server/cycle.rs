@@ -142,6 +142,10 @@ impl ServerConn {
                 self.send = Send::Waiting;
                 self.since = self.now;
                 self.body.start(info.framing, self.config.max_body_size);
+                if self.body.is_received() {
+                    // No body: nothing to move.
+                    return Ok(());
+                }
                 self.process_body()
             }
         }
@@ -245,9 +249,11 @@ impl ServerConn {
                 let status = e.status();
                 let v = self.write.vec();
                 let _ = write_status_line(v, Version::Http11, status, None);
-                v.extend_from_slice(b"content-length: 0\r\nconnection: close\r\n");
-                write_date_field(v, &self.date);
-                v.extend_from_slice(b"\r\n");
+                let end = HeadEnd {
+                    framing: Some(BodyFraming::Length(0)),
+                    connection: Connection::Close,
+                };
+                write_head_end(v, end, &self.date);
             }
             self.recv = Recv::Closed;
             self.closing = true;

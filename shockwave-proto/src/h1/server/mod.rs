@@ -60,11 +60,11 @@ use alloc::vec::Vec;
 
 use super::body::{BodyReader, BodyWriter};
 use super::config::INITIAL_WRITE_BUFFER;
-use super::date::{DateCache, write_date_field};
+use super::date::DateCache;
 use super::framing::{RequestInfo, request_info};
 use super::head::{BodyFraming, FieldSpan, Fields, Method, Request, RequestLine, Version};
 use super::parse::{Parsed, parse_request};
-use super::write::{write_app_fields, write_framing, write_status_line};
+use super::write::{Connection, HeadEnd, write_app_fields, write_head_end, write_status_line};
 use super::{Config, Error, ErrorKind, ParseOptions, UsageError};
 use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;
@@ -72,6 +72,8 @@ use crate::time::Instant;
 mod cycle;
 mod head_cache;
 mod respond;
+#[cfg(test)]
+mod tests;
 
 /// What the application learns from a server connection.
 #[derive(Debug)]

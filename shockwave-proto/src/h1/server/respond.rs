@@ -135,18 +135,22 @@ impl ServerConn {
             && !upgrade
             && !abandoned_body
             && wire_framing != Some(BodyFraming::CloseDelimited);
-        if let Some(framing) = wire_framing {
-            write_framing(v, framing);
-        }
-        if !upgrade {
-            if !keep_alive && !app.close {
-                v.extend_from_slice(b"connection: close\r\n");
-            } else if http10 {
-                v.extend_from_slice(b"connection: keep-alive\r\n");
-            }
-        }
-        write_date_field(v, date);
-        v.extend_from_slice(b"\r\n");
+        let connection = if upgrade || (!keep_alive && app.close) {
+            // Said by the application's own `connection` field, or not at all.
+            Connection::Unsaid
+        } else if !keep_alive {
+            Connection::Close
+        } else if http10 {
+            // RFC 9112 section 9.3: an HTTP/1.0 connection persists only if said so.
+            Connection::KeepAlive
+        } else {
+            Connection::Unsaid
+        };
+        let end = HeadEnd {
+            framing: wire_framing,
+            connection,
+        };
+        write_head_end(v, end, date);
 
         self.keep_alive = keep_alive;
         if send_continue && let Some(ex) = self.exchange.as_mut() {
