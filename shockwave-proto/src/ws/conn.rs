@@ -18,11 +18,16 @@
 //!   [`Event::CloseReceived`], and [`Event::Closed`] last. Each event borrows
 //!   the machine's buffers until the next call; copy what you keep.
 //! - Commands: [`Conn::send_text`], [`Conn::send_binary`],
-//!   [`Conn::send_message`], [`Conn::send_fragment`], [`Conn::ping`],
+//!   [`Conn::send_message`], [`Conn::send_message_header`] (the payload
+//!   stays in the driver's buffer), [`Conn::send_fragment`], [`Conn::ping`],
 //!   [`Conn::pong`], [`Conn::close`]. An invalid call returns a
 //!   [`UsageError`] and changes nothing.
 //! - Output: [`Conn::poll_transmit`] gives the bytes to write,
-//!   [`Conn::advance_transmit`] says how many were written.
+//!   [`Conn::advance_transmit`] says how many were written, [`Conn::queued`]
+//!   how many wait in all. After a
+//!   [`Conn::send_message_header`], [`Conn::owed_payload`] tells when the
+//!   driver writes that payload from its own buffer, and
+//!   [`Conn::advance_payload`] how much of it was written.
 //! - Time: [`Conn::poll_timeout`], [`Conn::handle_timeout`] (calling it
 //!   early is harmless).
 //! - End: [`Conn::is_closed`]: drop the socket (or end the HTTP/2 stream);
@@ -94,6 +99,9 @@ use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;
 
 mod send;
+mod transmit;
+
+use transmit::Owed;
 
 /// Where a client's masking keys come from. Keys must be unpredictable to
 /// the application's peers (RFC 6455 section 5.3 and 10.3); the adapter
@@ -232,6 +240,9 @@ pub struct Conn {
     closing: Closing,
     closed_reported: bool,
     sending: Option<Sending>,
+    /// A message payload the driver writes itself, after the queued bytes
+    /// before it ([`Conn::send_message_header`]).
+    owed: Option<Owed>,
     /// The latest ping's payload, to answer when the output has room.
     pending_pong: Option<([u8; MAX_CONTROL_PAYLOAD], u8)>,
     error: Option<Error>,
@@ -329,6 +340,7 @@ impl Conn {
             closing: Closing::Open,
             closed_reported: false,
             sending: None,
+            owed: None,
             pending_pong: None,
             error: None,
             framing_lost: false,
@@ -740,19 +752,7 @@ impl Conn {
         }
     }
 
-    // ----- output and time -----
-
-    /// The bytes to write next, or `None` when nothing is queued.
-    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
-        self.flush_pong();
-        let pending = self.write.pending();
-        (!pending.is_empty()).then_some(pending)
-    }
-
-    /// Records that `n` bytes of [`Conn::poll_transmit`] were written.
-    pub fn advance_transmit(&mut self, n: usize) {
-        self.write.advance(n);
-    }
+    // ----- time and the end -----
 
     /// The next deadline: the close timer, while we wait for the peer's Close.
     pub fn poll_timeout(&self) -> Option<Instant> {
@@ -783,7 +783,7 @@ impl Conn {
 
     /// Whether the connection is over and its last bytes were handed out: drop the socket.
     pub fn is_closed(&self) -> bool {
-        self.closing == Closing::Done && self.write.is_empty()
+        self.closing == Closing::Done && self.queued() == 0
     }
 
     /// The peer error that ended (or is ending) the connection, if one did.
@@ -794,22 +794,5 @@ impl Conn {
     /// The configuration the connection runs with.
     pub fn config(&self) -> &Config {
         &self.config
-    }
-
-    /// Writes the pending pong if the output queue has room for it.
-    fn flush_pong(&mut self) {
-        if self.closing != Closing::Open {
-            self.pending_pong = None;
-            return;
-        }
-        if let Some((data, len)) = self.pending_pong {
-            let len = usize::from(len);
-            if self.write.is_empty()
-                || self.write.len() + len + MAX_HEADER_LEN <= self.config.max_write_buffer
-            {
-                self.pending_pong = None;
-                self.write_frame(true, false, OpCode::Pong, &data[..len]);
-            }
-        }
     }
 }

@@ -36,6 +36,12 @@ thread_local! {
     static INCOMING: RefCell<BytesMut> = RefCell::new(BytesMut::new());
 }
 
+/// Messages from this size on are written from their own buffer after the
+/// frame header the machine queues; shorter ones are copied into the
+/// machine's queue, where they can leave together with others in one slice
+/// (copying a few KiB costs less than a write of a separate slice).
+const HAND_OVER_MIN: usize = 8 * 1024;
+
 /// Where the connection stands, beyond what the machine knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -100,6 +106,9 @@ pub(crate) struct Inner<S> {
     proxy: Waker,
     /// A message the machine could not take yet (at most one).
     pending: Option<Message>,
+    /// The payload the machine owes the peer after its frame header
+    /// (`Conn::send_message_header`), written from here.
+    owed: Option<Bytes>,
     timer: Option<Pin<Box<Sleep>>>,
     phase: Phase,
     /// A peer error to hand to the stream once.
@@ -152,6 +161,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             wakers,
             proxy,
             pending: None,
+            owed: None,
             timer: None,
             phase: Phase::Open,
             report: None,
@@ -165,8 +175,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         self.queued() + self.pending.as_ref().map_or(0, |m| m.as_payload().len())
     }
 
-    fn queued(&mut self) -> usize {
-        self.conn.poll_transmit().map_or(0, <[u8]>::len)
+    fn queued(&self) -> usize {
+        self.conn.queued()
     }
 
     fn limit(&self) -> usize {
@@ -360,20 +370,42 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     fn broken(&mut self, e: io::Error) -> Error {
         self.phase = Phase::Done;
         self.pending = None;
+        self.owed = None;
         Error::Io(e)
     }
 
-    /// Writes what the machine queued, then flushes; ready once all is out.
+    /// Writes what the machine queued (and the payload it owes, from
+    /// `owed`), then flushes; ready once all is out.
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.phase == Phase::Done {
             return Poll::Ready(Ok(()));
         }
         let mut wrote = false;
-        while let Some(bytes) = self.conn.poll_transmit() {
-            match Pin::new(&mut self.io).poll_write(cx, bytes) {
+        loop {
+            let owed = self.conn.owed_payload();
+            let payload = self.owed.as_ref().map_or(&[][..], |p| &p[p.len() - owed..]);
+            let io = Pin::new(&mut self.io);
+            let (written, queued) = match self.conn.poll_transmit() {
+                // The frame header (and what precedes it) with the payload, in one write.
+                Some(bytes) if owed > 0 && io.is_write_vectored() => {
+                    let slices = [io::IoSlice::new(bytes), io::IoSlice::new(payload)];
+                    (io.poll_write_vectored(cx, &slices), bytes.len())
+                }
+                Some(bytes) => (io.poll_write(cx, bytes), bytes.len()),
+                None if owed > 0 => (io.poll_write(cx, payload), 0),
+                None => break,
+            };
+            match written {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => {
-                    self.conn.advance_transmit(n);
+                    self.conn.advance_transmit(n.min(queued));
+                    if n > queued {
+                        self.conn.advance_payload(n - queued);
+                        if self.conn.owed_payload() == 0 {
+                            // Its buffer may be reused now.
+                            self.owed = None;
+                        }
+                    }
                     wrote = true;
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
@@ -395,6 +427,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         if self.phase != Phase::Open {
             return Err(Refused::Failed(Error::AlreadyClosed));
         }
+        let Some(message) = self.hand_over(message) else {
+            return Ok(());
+        };
         let result = match &message {
             Message::Text(t) => self.conn.send_message(MessageKind::Text, t.as_bytes()),
             Message::Binary(b) => self.conn.send_message(MessageKind::Binary, b),
@@ -419,6 +454,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             Err(UsageError::Closed) => Err(Refused::Failed(Error::AlreadyClosed)),
             Err(e) => Err(Refused::Failed(Error::Usage(e))),
         }
+    }
+
+    /// A large text or binary message goes to the machine as its frame
+    /// header, its payload written from its own buffer (no copy into the
+    /// queue), when the machine can send it so; `None` then. Any other
+    /// message comes back, to be queued as usual (which also reports
+    /// whatever refused it here).
+    fn hand_over(&mut self, message: Message) -> Option<Message> {
+        let (kind, payload) = match message {
+            Message::Text(t) => (MessageKind::Text, t.into_bytes()),
+            Message::Binary(b) => (MessageKind::Binary, b),
+            other => return Some(other),
+        };
+        if payload.len() >= HAND_OVER_MIN
+            && self.owed.is_none()
+            && self.conn.send_message_header(kind, &payload) == Ok(true)
+        {
+            self.owed = Some(payload);
+            return None;
+        }
+        Some(match kind {
+            MessageKind::Text => Message::Text(Utf8Bytes::validated(payload)),
+            MessageKind::Binary => Message::Binary(payload),
+        })
     }
 
     /// Moves the waiting message into the machine if it has room.
@@ -527,10 +586,12 @@ mod tests {
     use super::*;
     use crate::ws::WebSocket;
 
-    /// A stream that counts the writes that reach it.
+    /// A stream that counts the writes that reach it; `vectored` ones
+    /// gather from several slices.
     struct Counted {
         io: DuplexStream,
         writes: Arc<AtomicUsize>,
+        vectored: bool,
     }
 
     impl AsyncRead for Counted {
@@ -552,6 +613,22 @@ mod tests {
             self.writes.fetch_add(1, Ordering::Relaxed);
             Pin::new(&mut self.io).poll_write(cx, buf)
         }
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[io::IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            // At most 3000 bytes a write, so writes end anywhere in a slice.
+            let gathered: Vec<u8> = bufs
+                .iter()
+                .flat_map(|b| b.iter().copied())
+                .take(3000)
+                .collect();
+            self.poll_write(cx, &gathered)
+        }
+        fn is_write_vectored(&self) -> bool {
+            self.vectored
+        }
         fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             Pin::new(&mut self.io).poll_flush(cx)
         }
@@ -561,11 +638,19 @@ mod tests {
     }
 
     fn server() -> (WebSocket<Counted>, DuplexStream, Arc<AtomicUsize>) {
-        let (ours, peer) = tokio::io::duplex(1 << 20);
+        server_over(1 << 20, false)
+    }
+
+    fn server_over(
+        capacity: usize,
+        vectored: bool,
+    ) -> (WebSocket<Counted>, DuplexStream, Arc<AtomicUsize>) {
+        let (ours, peer) = tokio::io::duplex(capacity);
         let writes = Arc::new(AtomicUsize::new(0));
         let io = Counted {
             io: ours,
             writes: writes.clone(),
+            vectored,
         };
         let socket = WebSocket::server(io, Extensions::default(), Config::default());
         (socket, peer, writes)
@@ -643,5 +728,52 @@ mod tests {
         socket.flush().await.unwrap();
         assert_eq!(writes.load(Ordering::Relaxed), 1, "writes for 16 messages");
         read_texts(&mut peer, 16).await;
+    }
+
+    #[tokio::test]
+    async fn large_messages_are_written_from_their_own_buffer() {
+        let big: Bytes = (0..100_000u32)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>()
+            .into();
+        for vectored in [false, true] {
+            // A small pipe: the writes end anywhere in the header or the payload.
+            let (mut socket, mut peer, _) = server_over(4096, vectored);
+            let sender = tokio::spawn({
+                let big = big.clone();
+                async move {
+                    socket.feed(Message::Binary(big.clone())).await.unwrap();
+                    // Queued behind the payload the machine owes.
+                    socket.feed(Message::Text("after".into())).await.unwrap();
+                    socket.feed(Message::Binary(big)).await.unwrap();
+                    assert!(socket.buffered_amount() > 200_000);
+                    socket.flush().await.unwrap();
+                    assert_eq!(socket.buffered_amount(), 0);
+                }
+            });
+            let mut client = Conn::client(
+                Config::default(),
+                Extensions::default(),
+                Box::new(|| [1, 2, 3, 4]),
+            );
+            let mut got = Vec::new();
+            while got.len() < 3 {
+                let mut buf = [0u8; 5000];
+                let k = peer.read(&mut buf).await.unwrap();
+                assert!(k > 0);
+                client.handle_input(Instant::ZERO, &buf[..k]).unwrap();
+                while let Some(Event::MessageReceived { kind, payload }) = client.poll_event() {
+                    got.push((kind, payload.to_vec()));
+                }
+            }
+            sender.await.unwrap();
+            assert_eq!(
+                got[0],
+                (MessageKind::Binary, big.to_vec()),
+                "vectored: {vectored}"
+            );
+            assert_eq!(got[1], (MessageKind::Text, b"after".to_vec()));
+            assert_eq!(got[2], (MessageKind::Binary, big.to_vec()));
+        }
     }
 }

@@ -11,7 +11,7 @@ use super::super::frame::{
 use super::super::mask::apply_mask;
 use super::super::message::MessageKind;
 use super::super::utf8::Utf8Validator;
-use super::{Conn, Sending, UsageError};
+use super::{Conn, Owed, Sending, UsageError};
 
 impl Conn {
     /// Sends a text message in one frame (compressed when permessage-deflate
@@ -33,6 +33,46 @@ impl Conn {
             return Err(UsageError::FragmentInProgress);
         }
         self.send(kind, data, true)
+    }
+
+    /// Sends a message in one frame whose payload the driver writes itself,
+    /// from its own buffer, so that a large message is not copied into the
+    /// output queue: only the frame header is queued, and
+    /// [`Conn::owed_payload`] says when the payload's turn comes. The checks
+    /// are those of [`Conn::send_message`] (text must be UTF-8, the queue
+    /// must have room), and the payload must not change until it is written.
+    ///
+    /// `Ok(false)` (nothing done) where the payload cannot go out as it is:
+    /// the client masks it (RFC 6455 section 5.3), permessage-deflate would
+    /// compress it, or an earlier payload is still owed. Send it with
+    /// [`Conn::send_message`] then.
+    pub fn send_message_header(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+    ) -> Result<bool, UsageError> {
+        self.check_open()?;
+        if self.sending.is_some() {
+            return Err(UsageError::FragmentInProgress);
+        }
+        let compressed = self.deflater.is_some() && payload.len() >= self.config.deflate_min_size;
+        if self.masks.is_some() || compressed || self.owed.is_some() {
+            return Ok(false);
+        }
+        if kind == MessageKind::Text {
+            let mut utf8 = Utf8Validator::new();
+            utf8.feed(payload).map_err(|_| UsageError::InvalidUtf8)?;
+            utf8.finish().map_err(|_| UsageError::InvalidUtf8)?;
+        }
+        self.check_room(payload.len())?;
+        self.write_header(true, false, kind.opcode(), None, payload.len());
+        if !payload.is_empty() {
+            self.owed = Some(Owed {
+                before: self.write.len(),
+                remaining: payload.len(),
+            });
+        }
+        Ok(true)
     }
 
     /// Sends the next fragment of a message (RFC 6455 section 5.4): the first
@@ -148,9 +188,8 @@ impl Conn {
     /// Whether a frame of `payload` bytes may be queued: always when nothing
     /// is queued, else while the queue stays under `max_write_buffer`.
     fn check_room(&self, payload: usize) -> Result<(), UsageError> {
-        if !self.write.is_empty()
-            && self.write.len() + payload + MAX_HEADER_LEN > self.config.max_write_buffer
-        {
+        let queued = self.queued();
+        if queued > 0 && queued + payload + MAX_HEADER_LEN > self.config.max_write_buffer {
             return Err(UsageError::OutputFull);
         }
         Ok(())
@@ -174,21 +213,33 @@ impl Conn {
     pub(super) fn write_frame(&mut self, fin: bool, rsv1: bool, opcode: OpCode, payload: &[u8]) {
         // RFC 6455 section 5.3: a fresh, unpredictable key for every client frame.
         let mask = self.masks.as_mut().map(|m| m.next_mask());
-        let header = FrameHeader {
-            fin,
-            rsv1,
-            opcode,
-            mask,
-            payload_len: payload.len() as u64,
-        };
-        let mut head = [0u8; MAX_HEADER_LEN];
-        let n = encode_header(&header, &mut head);
+        self.write_header(fin, rsv1, opcode, mask, payload.len());
         let out = self.write.vec();
-        out.extend_from_slice(&head[..n]);
         let start = out.len();
         out.extend_from_slice(payload);
         if let Some(key) = mask {
             apply_mask(&mut out[start..], key, 0);
         }
+    }
+
+    /// Appends a frame header to the output queue.
+    fn write_header(
+        &mut self,
+        fin: bool,
+        rsv1: bool,
+        opcode: OpCode,
+        mask: Option<[u8; 4]>,
+        payload_len: usize,
+    ) {
+        let header = FrameHeader {
+            fin,
+            rsv1,
+            opcode,
+            mask,
+            payload_len: payload_len as u64,
+        };
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let n = encode_header(&header, &mut head);
+        self.write.vec().extend_from_slice(&head[..n]);
     }
 }
