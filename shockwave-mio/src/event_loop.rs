@@ -524,10 +524,32 @@ impl<M: Machine, S> Conn<M, S> {
                 return Step::Finished;
             }
             if !read && !wrote {
-                return Step::Open;
+                if !self.timeout_due(now) {
+                    return Step::Open;
+                }
+                // The timeout may have queued an answer (a 408) or closed the
+                // machine: another round writes it.
+                if self.machine.poll_transmit().is_none() && !self.machine.is_closed() {
+                    return Step::Open;
+                }
             }
         }
         Step::Again
+    }
+
+    /// Gives the machine `now` at once if its deadline already passed, and
+    /// returns whether it did. After every exchange the machine asks to be
+    /// woken at once (the idle period began in a command, at a moment it was
+    /// not told); answering here costs a call, where the timer heap would cost
+    /// a push, a pop and another drive of the connection per batch.
+    fn timeout_due(&mut self, now: Instant) -> bool {
+        if self.machine.poll_timeout().is_none_or(|at| at > now) {
+            return false;
+        }
+        if self.machine.handle_timeout(now).is_err() {
+            self.failed = true;
+        }
+        true
     }
 
     /// Reads straight into the machine's buffer while the socket has data and

@@ -64,6 +64,12 @@
 //!    - *write*: `poll_transmit()` and `advance_transmit(n)` until `None` or
 //!      `WouldBlock`.
 //!    - *repeat* while the round read or wrote something.
+//!    - *due deadline*: when the round moved nothing and `poll_timeout()` is
+//!      already past, call `handle_timeout(now)` here, and take another round
+//!      only if that queued output or closed the machine. An HTTP/1.1 machine
+//!      asks for this after every exchange (its idle period began in a
+//!      command, at a moment it was not told); through the timer heap it
+//!      would cost a push, a pop and another drive per batch of requests.
 //!
 //!    Because the sockets are edge-triggered, the loop remembers "readable and
 //!    not yet read dry" itself, so a connection that was held back by

@@ -185,7 +185,18 @@ pub(crate) fn apply<T>(
     wake: Wake<T>,
     closing: &mut bool,
 ) -> Result<Option<T>, ()> {
-    let now = crate::time::to_machine(Instant::now());
+    apply_at(conn, wake, closing, Instant::now())
+}
+
+/// [`apply`] at `now`, for a driver that keeps the time it woke at for the
+/// turn that follows (one clock read per turn).
+pub(crate) fn apply_at<T>(
+    conn: &mut impl Machine,
+    wake: Wake<T>,
+    closing: &mut bool,
+    now: Instant,
+) -> Result<Option<T>, ()> {
+    let now = crate::time::to_machine(now);
     match wake {
         Wake::Shutdown => {
             *closing = true;

@@ -171,7 +171,7 @@ fn dispatch<H: Handler>(
                     status = tracing::field::Empty,
                 );
                 *ex = Exchange::start(req.method(), span);
-                let settings = if h2c {
+                let settings = if h2c && req.is_upgrade() {
                     upgrade::h2c_settings(&req)
                 } else {
                     None
@@ -271,8 +271,9 @@ pub(crate) async fn run<IO, H>(
     let sleep = tokio::time::sleep_until(start);
     tokio::pin!(sleep);
 
+    // The time the last wake-up happened at: the turn that follows it is short.
+    let mut now = start;
     loop {
-        let now = tokio::time::Instant::now();
         conn.set_unix_time(clock.unix_secs(now));
         dispatch(handler, &mut conn, &mut cur, h2.is_some());
         if let Err(e) = conn::write_output(&mut io, &mut conn).await {
@@ -284,6 +285,7 @@ pub(crate) async fn run<IO, H>(
             return;
         }
         if cur.ex.blocked {
+            now = tokio::time::Instant::now();
             continue;
         }
         if let Some(bytes) = cur.leftover.take() {
@@ -316,7 +318,9 @@ pub(crate) async fn run<IO, H>(
             return;
         }
 
-        if conn::due(&mut conn, now) {
+        // The machine asks for the time after every exchange (its idle period
+        // began in a command); only a timeout that acted needs another turn.
+        if conn::due(&mut conn, now) && (conn.poll_transmit().is_some() || conn.is_closed()) {
             continue;
         }
         let timer = conn::arm_timer(&conn, sleep.as_mut(), now);
@@ -328,7 +332,8 @@ pub(crate) async fn run<IO, H>(
             r = tokio::io::AsyncReadExt::read(&mut io, conn.input_buf()), if can_read => Wake::Read(r),
             else => Wake::Stuck,
         };
-        if conn::apply(&mut conn, wake, &mut closing).is_err() {
+        now = tokio::time::Instant::now();
+        if conn::apply_at(&mut conn, wake, &mut closing, now).is_err() {
             return;
         }
     }
