@@ -109,7 +109,66 @@ pub(crate) fn eq_lower<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
     }
 }
 
-fn gather(buf: &[u8], fields: &[FieldSpan]) -> Result<Gathered, Error> {
+/// `a == b` without a call to `memcmp` for slices of 4 to 63 bytes: two
+/// overlapping fixed-size words from each end, which the compiler compares
+/// inline (field names and values are short).
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    #[inline(always)]
+    fn ends<const N: usize>(a: &[u8], b: &[u8]) -> bool {
+        a.first_chunk::<N>() == b.first_chunk::<N>() && a.last_chunk::<N>() == b.last_chunk::<N>()
+    }
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        4..=7 => ends::<4>(a, b),
+        8..=15 => ends::<8>(a, b),
+        16..=31 => ends::<16>(a, b),
+        32..=63 => ends::<32>(a, b),
+        _ => a == b,
+    }
+}
+
+/// The last Host value found valid on a connection. A client names the server
+/// the same way in every request of a connection, so the value is compared
+/// with this one before it is parsed again.
+#[derive(Clone, Debug)]
+pub(crate) struct KnownHost {
+    len: usize,
+    bytes: [u8; KnownHost::MAX],
+}
+
+impl Default for KnownHost {
+    fn default() -> Self {
+        KnownHost {
+            len: 0,
+            bytes: [0; KnownHost::MAX],
+        }
+    }
+}
+
+impl KnownHost {
+    /// Longer values are checked every time.
+    const MAX: usize = 48;
+
+    /// [`is_valid_host`], remembering a valid value.
+    #[inline]
+    fn check(&mut self, value: &[u8]) -> bool {
+        // `len` starts at 0, and the empty value is valid.
+        if same_bytes(value, &self.bytes[..self.len]) {
+            return true;
+        }
+        let valid = is_valid_host(value);
+        if valid && value.len() <= Self::MAX {
+            self.bytes[..value.len()].copy_from_slice(value);
+            self.len = value.len();
+        }
+        valid
+    }
+}
+
+fn gather(buf: &[u8], fields: &[FieldSpan], host: &mut KnownHost) -> Result<Gathered, Error> {
     let mut g = Gathered::default();
     for f in fields {
         let name = f.name.of(buf);
@@ -118,7 +177,7 @@ fn gather(buf: &[u8], fields: &[FieldSpan]) -> Result<Gathered, Error> {
         match name.len() {
             4 if eq_lower(name, b"host") => {
                 g.hosts += 1;
-                g.host_valid = is_valid_host(value);
+                g.host_valid = host.check(value);
             }
             6 if eq_lower(name, b"expect") => {
                 g.expect_continue |= value.eq_ignore_ascii_case(b"100-continue");
@@ -164,14 +223,26 @@ fn gather(buf: &[u8], fields: &[FieldSpan]) -> Result<Gathered, Error> {
 ///
 /// `max_body_size` turns a larger Content-Length into [`ErrorKind::BodyTooLarge`] (413)
 /// before any of the body is read.
-#[inline]
 pub fn request_info(
     buf: &[u8],
     line: &RequestLine,
     fields: &[FieldSpan],
     max_body_size: u64,
 ) -> Result<RequestInfo, Error> {
-    let g = gather(buf, fields)?;
+    request_info_on(buf, line, fields, max_body_size, &mut KnownHost::default())
+}
+
+/// [`request_info`] for a request of a connection whose last valid Host value
+/// is `host`.
+#[inline]
+pub(crate) fn request_info_on(
+    buf: &[u8],
+    line: &RequestLine,
+    fields: &[FieldSpan],
+    max_body_size: u64,
+    host: &mut KnownHost,
+) -> Result<RequestInfo, Error> {
+    let g = gather(buf, fields, host)?;
     let http11 = line.version == Version::Http11;
 
     // RFC 9112 section 3.2: exactly one valid Host in HTTP/1.1; never more than one.
@@ -239,7 +310,7 @@ pub fn response_info(
     fields: &[FieldSpan],
     method: Method,
 ) -> Result<ResponseInfo, Error> {
-    let g = gather(buf, fields)?;
+    let g = gather(buf, fields, &mut KnownHost::default())?;
     let http11 = line.version == Version::Http11;
     let mut keep_alive = if http11 {
         !g.close
@@ -670,7 +741,58 @@ mod tests {
         }
     }
 
+    #[test]
+    fn same_bytes_is_equality() {
+        // Every length up to past the word sizes, equal and with one byte changed.
+        for len in 0..80usize {
+            let a: alloc::vec::Vec<u8> = (0..len as u8).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            assert!(len == 0 || !same_bytes(&a, &a[..len - 1]));
+            for i in 0..len {
+                let mut b = a.clone();
+                b[i] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{len} {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn known_host_agrees_with_the_check() {
+        let mut known = KnownHost::default();
+        let long = [b'a'; KnownHost::MAX + 1];
+        for v in [
+            &b""[..],
+            b"a:1",
+            b"a:1",
+            b"a:2",
+            b"a b",
+            b"a:1",
+            b"",
+            &long,
+            &long,
+            b"a:123456",
+            b"[::1]:80",
+            b"[::1]:80",
+            b"[::1",
+        ] {
+            assert_eq!(known.check(v), is_valid_host(v), "{v:?}");
+        }
+    }
+
+    const HOSTS: &[&[u8]] = &[b"a:1", b"a:2", b"a:", b"a b", b"a:1x", b"", b"[::1]"];
+
     proptest::proptest! {
+        #[test]
+        fn known_host_agrees(values in proptest::collection::vec(
+            proptest::sample::select(HOSTS),
+            1..12,
+        )) {
+            let mut known = KnownHost::default();
+            for v in values {
+                proptest::prop_assert_eq!(known.check(v), is_valid_host(v));
+            }
+        }
+
         #[test]
         fn host_agrees_with_definition(v in proptest::collection::vec(
             proptest::prop_oneof![

@@ -119,11 +119,12 @@ impl ServerConn {
                 if len > self.config.max_head_size {
                     return Err(ErrorKind::HeadTooLarge.into());
                 }
-                let info = request_info(
+                let info = request_info_on(
                     data,
                     &line,
                     &self.spans[..fields],
                     self.config.max_body_size,
+                    &mut self.known_host,
                 )?;
                 self.partial_at = None;
                 self.head_started = None;

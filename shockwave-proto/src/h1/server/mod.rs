@@ -61,16 +61,19 @@ use alloc::vec::Vec;
 use super::body::{BodyReader, BodyWriter};
 use super::config::INITIAL_WRITE_BUFFER;
 use super::date::DateCache;
-use super::framing::{RequestInfo, request_info};
+use super::framing::{KnownHost, RequestInfo, request_info_on};
 use super::head::{BodyFraming, FieldSpan, Fields, Method, Request, RequestLine, Version};
 use super::parse::{Parsed, parse_request};
-use super::write::{Connection, HeadEnd, write_app_fields, write_head_end, write_status_line};
+use super::write::{
+    AppFields, Connection, HeadEnd, write_app_fields, write_head_end, write_status_line,
+};
 use super::{Config, Error, ErrorKind, ParseOptions, UsageError};
 use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;
 
 mod cycle;
 mod head_cache;
+use head_cache::HeadCache;
 mod respond;
 #[cfg(test)]
 mod tests;
@@ -169,7 +172,9 @@ pub struct ServerConn {
     spans: Vec<FieldSpan>,
     date: DateCache,
     /// The last response's status line and fields, validated.
-    head_cache: head_cache::HeadCache,
+    head_cache: HeadCache,
+    /// The last valid Host value the peer sent.
+    known_host: KnownHost,
     recv: Recv,
     send: Send,
     body: BodyReader,
@@ -214,7 +219,8 @@ impl ServerConn {
             write: WriteBuf::new(INITIAL_WRITE_BUFFER, config.max_write_buffer),
             spans: alloc::vec![FieldSpan::default(); config.max_headers],
             date: DateCache::new(),
-            head_cache: head_cache::HeadCache::default(),
+            head_cache: HeadCache::default(),
+            known_host: KnownHost::default(),
             recv: Recv::Head,
             send: Send::Idle,
             body: BodyReader::new(config.max_chunk_extensions_size),

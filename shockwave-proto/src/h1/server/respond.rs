@@ -60,6 +60,18 @@ impl ServerConn {
         N: AsRef<[u8]>,
         V: AsRef<[u8]>,
     {
+        self.start_response(status, body, |cache, out| cache.write(out, status, fields))
+    }
+
+    /// [`ServerConn::send_response`] with the writer of the status line and
+    /// the application's fields.
+    #[inline]
+    fn start_response(
+        &mut self,
+        status: u16,
+        body: BodyFraming,
+        write_fields: impl FnOnce(&mut HeadCache, &mut Vec<u8>) -> Result<AppFields, UsageError>,
+    ) -> Result<(), UsageError> {
         self.check_open()?;
         let Some(ex) = self.exchange.filter(|e| e.head_delivered) else {
             return Err(UsageError::NoRequestPending);
@@ -121,7 +133,7 @@ impl ServerConn {
         if send_continue {
             v.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
         }
-        let app = match self.head_cache.write(v, status, fields) {
+        let app = match write_fields(&mut self.head_cache, v) {
             Ok(app) => app,
             Err(e) => {
                 v.truncate(mark);
@@ -178,11 +190,10 @@ impl ServerConn {
         fields: &[(&[u8], &[u8])],
         body: &[u8],
     ) -> Result<(), UsageError> {
-        self.send_response(
-            status,
-            fields.iter().copied(),
-            BodyFraming::Length(body.len() as u64),
-        )?;
+        let framing = BodyFraming::Length(body.len() as u64);
+        self.start_response(status, framing, |cache, out| {
+            cache.write_slice(out, status, fields)
+        })?;
         // The head announced exactly `body.len()` bytes (HEAD and no-content
         // statuses end at the head, and are `Send::Done` already).
         if let Send::Body(BodyWriter::Length(_)) = self.send {
