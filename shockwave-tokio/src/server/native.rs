@@ -246,7 +246,7 @@ pub(crate) async fn run<IO, H>(
     handler: &H,
     config: Config,
     h2: Option<&h2::Config>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
     preread: &[u8],
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -270,6 +270,12 @@ pub(crate) async fn run<IO, H>(
     }
     let sleep = tokio::time::sleep_until(start);
     tokio::pin!(sleep);
+    // One wait for the shutdown signal for the whole connection (on a clone, so
+    // `shutdown` can still be handed on): a `changed()` made afresh each turn
+    // registers and drops a waiter every time.
+    let mut signal = shutdown.clone();
+    let stop = signal.changed();
+    tokio::pin!(stop);
 
     // The time the last wake-up happened at: the turn that follows it is short.
     let mut now = start;
@@ -325,12 +331,20 @@ pub(crate) async fn run<IO, H>(
         }
         let timer = conn::arm_timer(&conn, sleep.as_mut(), now);
         let can_read = !conn.input_buf().is_empty();
-        let wake: Wake = tokio::select! {
-            biased;
-            _ = shutdown.changed(), if !closing => Wake::Shutdown,
-            _ = &mut sleep, if timer => Wake::Timer,
-            r = tokio::io::AsyncReadExt::read(&mut io, conn.input_buf()), if can_read => Wake::Read(r),
-            else => Wake::Stuck,
+        // The read is polled first: under load it is ready, and then the other
+        // two are not polled at all. A shutdown is still seen at once (the flag
+        // is read every turn), and a deadline by `due` above.
+        let wake: Wake = if !closing && shutdown.has_changed().unwrap_or(true) {
+            Wake::Shutdown
+        } else {
+            tokio::select! {
+                biased;
+                r = tokio::io::AsyncReadExt::read(&mut io, conn.input_buf()), if can_read => Wake::Read(r),
+                // Once it fired, `closing` is set and it is not polled again.
+                _ = &mut stop, if !closing => Wake::Shutdown,
+                _ = &mut sleep, if timer => Wake::Timer,
+                else => Wake::Stuck,
+            }
         };
         now = tokio::time::Instant::now();
         if conn::apply_at(&mut conn, wake, &mut closing, now).is_err() {

@@ -71,6 +71,7 @@ fn fail<T>(kind: ErrorKind) -> Result<T, Error> {
 /// Field lines are recorded in `fields`; more than `fields.len()` of them is
 /// [`ErrorKind::TooManyFields`]. A single CRLF before the request line is skipped
 /// (RFC 9112 section 2.2).
+#[inline]
 pub fn parse_request(
     buf: &[u8],
     fields: &mut [FieldSpan],
