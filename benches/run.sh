@@ -54,4 +54,6 @@ for i in inputs:
           f"{swn:>12} {sw/swn:>13.3f} {tswn:>9.1f} {tsw/tswn:>12.3f}")
 print("\nsw = shockwave, hp = httparse 1.10; ratios below 1 favour shockwave; def/nat is the default build over -C target-cpu=native.")
 PY
+# The HTTP/1.1 server machine on the load benchmark's workload (h1_server_iai: 1,024 requests a run).
+cargo bench -q -p shockwave-benches --bench h1_server_iai 2>&1 | awk '/::serve /{n=$2} /Instructions:/{split($2,a,"|"); printf "h1 server %-24s %7.1f instructions/request\n", n, a[1]/1024}'
 echo "raw outputs in $out"
