@@ -52,6 +52,15 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def busy_seconds():
+    """CPU time all processes have used so far, over all cores, and what the
+    hypervisor took (/proc/stat: user, nice, system and steal; interrupt time
+    is left out, as no process is charged with it)."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, _irq, _softirq, steal = (int(x) for x in f.readline().split()[1:9])
+    return (user + nice + system + steal) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def pinned_server(cmd, port):
     """Runs the server `cmd` on CPU 0 while the block runs (the load tools run

@@ -11,11 +11,13 @@ the ratios of ours to each.
 Usage: benches/load/run_ws.sh [--duration SECONDS] [--rounds N] [--depth N] [--connections C]
 """
 import argparse
+import resource
 import re
 import subprocess
 import sys
+import time
 
-from common import free_port, pinned_server, release_bin, rss_kib, take_turns
+from common import busy_seconds, cpu_seconds, free_port, pinned_server, release_bin, rss_kib, take_turns
 
 NAMES = ["tokio-tungstenite", "fastwebsockets", "shockwave-tokio"]
 OURS, PEERS = "shockwave-tokio", ["tokio-tungstenite", "fastwebsockets"]
@@ -44,14 +46,23 @@ def measure(name, args, size, kind, inflight):
                 "--connections", str(args.connections), "--inflight", str(inflight), "--size", str(size),
                 "--kind", kind, "--duration", str(args.duration), "--warmup", str(args.warmup),
                 "--server-pid", str(proc.pid)]
+        # What other processes used meanwhile: all CPU time but the server's and the client's.
+        before = (busy_seconds(), cpu_seconds(proc.pid), children_seconds(), time.monotonic())
         run = subprocess.run(load, capture_output=True, text=True)
         if run.returncode != 0:
             print(f"{name}: ws-load failed: {run.stderr.strip()}", file=sys.stderr)
             return None
+        busy, server, client, wall = (a - b for a, b in zip(
+            (busy_seconds(), cpu_seconds(proc.pid), children_seconds(), time.monotonic()), before))
         out = run.stdout
         return {"mps": field(out, "messages/s"), "p99": field(out, "p99 round trip µs"),
                 "cpu_us": field(out, "server CPU µs/msg"), "client": field(out, "client CPU"),
-                "peak": rss_kib(proc.pid, "VmHWM")}
+                "peak": rss_kib(proc.pid, "VmHWM"), "others": max(busy - server - client, 0) / wall}
+
+
+def children_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def shape_name(size, inflight):
@@ -70,11 +81,13 @@ def main():
     results = take_turns(
         args.rounds, shapes, NAMES, lambda name, shape: measure(name, args, *shape), "mps",
         lambda name, shape, r: f"{name:18} {shape_name(shape[0], shape[2]):20} {r['mps']:>10.0f} msg/s "
-                               f"{r['cpu_us']:7.2f} µs/msg  client CPU {r['client']:.0f}%",
+                               f"{r['cpu_us']:7.2f} µs/msg  client CPU {r['client']:.0f}%  others {r['others']:.2f} cores",
         lowest=("cpu_us",))
+    others = max(r["others"] for r in results.values()) if results else 0
     print(f"\nws-load: {args.connections} connections, {args.duration:g} s after {args.warmup:g} s warm-up, "
           f"servers on one thread pinned to CPU 0, the client on CPU 1, best of {args.rounds} rounds "
-          f"(messages/s: the best round; server CPU µs/msg: the lowest of any round)\n")
+          f"(messages/s: the best round; server CPU µs/msg: the lowest of any round); other processes "
+          f"used up to {others:.2f} of the 2 cores during a kept round (near 0 on a quiet machine)\n")
     print("| server | shape | messages/s | p99 µs | server CPU µs/msg | client CPU | peak RSS KiB "
           "| vs tungstenite msg/s | vs fastwebsockets msg/s | vs tungstenite CPU/msg | vs fastwebsockets CPU/msg |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
