@@ -91,16 +91,18 @@ impl ReadBuf {
     /// offered and the reader kept up (a stream arriving faster than the buffer
     /// size per read). A reader that falls behind gets no more room: backpressure.
     pub fn spare_for_read(&mut self, stuck: bool) -> &mut [u8] {
-        let full = self.spare().is_empty();
+        if self.end == self.buf.len() && self.start > 0 {
+            self.compact();
+        }
+        let full = self.end == self.buf.len();
         let streaming = core::mem::take(&mut self.grow) && self.is_empty();
         if ((full && stuck) || streaming) && self.buf.len() < self.max {
             let want = self.buf.len().saturating_mul(2).min(self.max);
             self.reserve_total(want.max(self.len()));
         }
-        let spare = self.spare();
-        let offered = spare.len();
-        self.offered = offered;
-        &mut self.buf[self.end..]
+        let spare = &mut self.buf[self.end..];
+        self.offered = spare.len();
+        spare
     }
 
     /// Records that the driver wrote `n` bytes into [`ReadBuf::spare`].

@@ -343,7 +343,8 @@ impl ServerConn {
         // A pipelined head may have waited for the previous exchange to end.
         let progress = progress.and_then(|()| match self.recv {
             Recv::Head if self.exchange.is_none() => self.try_parse_head(),
-            Recv::Body => self.process_body(),
+            // A body that ended on the wire has nothing left to move.
+            Recv::Body if !self.body.is_received() => self.process_body(),
             _ => Ok(()),
         });
         if let Err(e) = progress {
