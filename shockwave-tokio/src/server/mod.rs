@@ -417,7 +417,9 @@ async fn serve_plain<A: App>(
     };
     if preread.is_h2() {
         let conn = http2::new_conn(config.h2, tokio::time::Instant::now(), preread.bytes());
-        app.serve_h2(stream, peer, conn, shutdown).await;
+        // Boxed: an HTTP/2 connection's state is several KiB, and inline it
+        // would make every HTTP/1.1 connection's task that large too.
+        Box::pin(app.serve_h2(stream, peer, conn, shutdown)).await;
     } else {
         app.serve_conn(stream, peer, config.h1, Some(config.h2), shutdown, preread)
             .await;

@@ -310,7 +310,8 @@ pub(crate) async fn run<IO, H>(
                     tracing::debug!(error = %e, "HTTP/2 connection error");
                 }
                 let first = (st, core::mem::replace(&mut cur.ex, Exchange::idle()));
-                http2::native::run(io, handler, conn, shutdown, Some(first)).await;
+                // Boxed, as on a plain port: HTTP/1.1 tasks stay small.
+                Box::pin(http2::native::run(io, handler, conn, shutdown, Some(first))).await;
                 return;
             }
             tracing::debug!("connection upgraded");
