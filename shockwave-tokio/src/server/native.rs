@@ -159,25 +159,29 @@ fn dispatch<H: Handler>(
             return;
         };
         match event {
-            ServerEvent::RequestReceived(req) => {
+            ServerEvent::RequestReceived(head) => {
                 scratch.clear();
                 if scratch.capacity() > SCRATCH_KEEP {
                     scratch.shrink_to(SCRATCH_KEEP);
                 }
+                // The handler's view is built once from the event, and every
+                // use below borrows it.
+                let req = Request::from(head);
+                let h1 = req.as_h1();
                 let span = tracing::debug_span!(
                     "request",
                     method = req.method_str(),
                     target = req.target_str(),
                     status = tracing::field::Empty,
                 );
-                *ex = Exchange::start(req.method(), span);
-                let settings = if h2c && req.is_upgrade() {
-                    upgrade::h2c_settings(&req)
-                } else {
-                    None
+                // The exchange is reset in place, not rebuilt and dropped.
+                ex.restart(req.method(), span);
+                let settings = match h1 {
+                    Some(h1) if h2c && h1.is_upgrade() => upgrade::h2c_settings(h1),
+                    _ => None,
                 };
                 let _enter = ex.span.enter();
-                *state = Some(handler.on_request(&Request::from(req), scratch));
+                *state = Some(handler.on_request(&req, scratch));
                 if let Some(settings) = settings {
                     *switch = Some(settings.to_vec());
                     ex.request_finished = true;
@@ -216,6 +220,7 @@ fn dispatch<H: Handler>(
 }
 
 /// The act phase: `respond`, and the rule for handlers that stop halfway.
+#[inline(always)]
 fn act<H: Handler>(
     handler: &H,
     conn: &mut ServerConn,
@@ -229,8 +234,10 @@ fn act<H: Handler>(
     let Some(st) = state.as_mut() else {
         return;
     };
-    let span = ex.span.clone();
-    let _enter = span.enter();
+    // The span is entered through a clone (the responder holds the exchange
+    // mutably); a disabled span has nothing to enter and is not cloned.
+    let span = (!ex.span.is_none()).then(|| ex.span.clone());
+    let _enter = span.as_ref().map(tracing::Span::enter);
     let mut res = Responder {
         target: Target::H1(conn),
         scratch,

@@ -29,6 +29,7 @@ enum Head<'a> {
 }
 
 impl<'a> From<h1::Request<'a>> for Request<'a> {
+    #[inline]
     fn from(req: h1::Request<'a>) -> Self {
         Request(Head::H1(req))
     }
@@ -41,6 +42,7 @@ impl<'a> Request<'a> {
     }
 
     /// The method, recognised; [`Method::Other`] for the rest (see [`Request::method_bytes`]).
+    #[inline(always)]
     pub fn method(&self) -> Method {
         match self.0 {
             Head::H1(r) => r.method(),
@@ -49,6 +51,7 @@ impl<'a> Request<'a> {
     }
 
     /// The method token as received.
+    #[inline]
     pub fn method_bytes(&self) -> &'a [u8] {
         match self.0 {
             Head::H1(r) => r.method_bytes(),
@@ -63,6 +66,7 @@ impl<'a> Request<'a> {
 
     /// The request target: the HTTP/1.1 request-target, or HTTP/2's `:path`
     /// (`:authority` for CONNECT).
+    #[inline]
     pub fn target(&self) -> &'a [u8] {
         match self.0 {
             Head::H1(r) => r.target(),
@@ -76,6 +80,7 @@ impl<'a> Request<'a> {
     }
 
     /// The path of the target, without the query.
+    #[inline]
     pub fn path(&self) -> &'a [u8] {
         match self.0 {
             Head::H1(r) => r.path(),
@@ -99,6 +104,7 @@ impl<'a> Request<'a> {
     }
 
     /// The protocol the request arrived over.
+    #[inline]
     pub fn version(&self) -> Version {
         match self.0 {
             Head::H1(r) => match r.version() {
@@ -124,6 +130,7 @@ impl<'a> Request<'a> {
 
     /// How the body is framed. Over HTTP/2 a body without `content-length`
     /// reports [`BodyFraming::Chunked`]: its length is unknown until it ends.
+    #[inline]
     pub fn body_framing(&self) -> BodyFraming {
         match self.0 {
             Head::H1(r) => r.body_framing(),
@@ -144,6 +151,7 @@ impl<'a> Request<'a> {
     }
 
     /// Whether this is an HTTP/1.1 `Upgrade` request (answer 101 to switch).
+    #[inline]
     pub fn is_upgrade(&self) -> bool {
         match self.0 {
             Head::H1(r) => r.is_upgrade(),
@@ -152,6 +160,7 @@ impl<'a> Request<'a> {
     }
 
     /// The HTTP/1.1 view, for what only HTTP/1.1 has.
+    #[inline]
     pub fn as_h1(&self) -> Option<&h1::Request<'a>> {
         match &self.0 {
             Head::H1(r) => Some(r),

@@ -47,18 +47,26 @@ impl Exchange {
 
     /// A request just arrived.
     pub(crate) fn start(method: Method, span: Span) -> Self {
-        Exchange {
-            method,
-            request_finished: false,
-            head_sent: false,
-            done: false,
-            blocked: false,
-            abort: false,
-            status: 0,
-            span,
-            tail: Vec::new(),
-            tunnel: false,
-        }
+        let mut ex = Exchange::idle();
+        ex.restart(method, span);
+        ex
+    }
+
+    /// A request just arrived on a connection that keeps its exchange: the
+    /// fields are reset in place (the `tail` keeps its capacity), so an
+    /// HTTP/1.1 request neither builds a new exchange nor drops the old one.
+    #[inline]
+    pub(crate) fn restart(&mut self, method: Method, span: Span) {
+        self.method = method;
+        self.request_finished = false;
+        self.head_sent = false;
+        self.done = false;
+        self.blocked = false;
+        self.abort = false;
+        self.status = 0;
+        self.tunnel = false;
+        self.tail.clear();
+        self.span = span;
     }
 
     /// Whether a response with this status carries no body.
@@ -154,6 +162,7 @@ impl Responder<'_> {
     }
 
     /// Sends a whole response with a body of known length.
+    #[inline(always)]
     pub fn send_response_with_body(
         &mut self,
         status: u16,
@@ -162,33 +171,47 @@ impl Responder<'_> {
     ) -> Result<(), UsageError> {
         match &mut self.target {
             Target::H1(conn) => conn.send_response_with_body(status, fields, body)?,
-            Target::H2(conn, stream) => {
-                let mut digits = [0u8; 20];
-                let length = (
-                    &b"content-length"[..],
-                    decimal(body.len() as u64, &mut digits),
-                );
-                let head_only = self
-                    .ex
-                    .no_body(status, BodyFraming::Length(body.len() as u64));
-                conn.send_response(
-                    *stream,
-                    status,
-                    fields.iter().copied().chain([length]),
-                    head_only,
-                )?;
-                if !head_only {
-                    let n = conn.send_data(*stream, body, true)?;
-                    if n < body.len() {
-                        // The stream's send buffer is full: the driver sends the rest.
-                        self.ex.tail.extend_from_slice(&body[n..]);
-                    }
-                }
-            }
+            Target::H2(..) => self.h2_response_with_body(status, fields, body)?,
         }
         self.ex.head_sent = true;
         self.ex.status = status;
         self.done();
+        Ok(())
+    }
+
+    /// The HTTP/2 half of [`Responder::send_response_with_body`], out of line
+    /// so the HTTP/1.1 half inlines into the handler.
+    #[inline(never)]
+    fn h2_response_with_body(
+        &mut self,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+        body: &[u8],
+    ) -> Result<(), UsageError> {
+        let Target::H2(conn, stream) = &mut self.target else {
+            return Ok(());
+        };
+        let mut digits = [0u8; 20];
+        let length = (
+            &b"content-length"[..],
+            decimal(body.len() as u64, &mut digits),
+        );
+        let head_only = self
+            .ex
+            .no_body(status, BodyFraming::Length(body.len() as u64));
+        conn.send_response(
+            *stream,
+            status,
+            fields.iter().copied().chain([length]),
+            head_only,
+        )?;
+        if !head_only {
+            let n = conn.send_data(*stream, body, true)?;
+            if n < body.len() {
+                // The stream's send buffer is full: the driver sends the rest.
+                self.ex.tail.extend_from_slice(&body[n..]);
+            }
+        }
         Ok(())
     }
 
@@ -293,10 +316,17 @@ impl Responder<'_> {
     /// Called after `respond`: once the request ended, a handler that neither
     /// finished its response nor is blocked on output never will be called
     /// again. Its peer gets a 500, or, if the head went out, a cut response.
+    #[inline]
     pub(crate) fn check_stalled(&mut self) {
         if !self.ex.request_finished || self.ex.done || self.ex.blocked {
             return;
         }
+        self.stalled();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn stalled(&mut self) {
         tracing::error!("handler left the response unfinished after the request ended");
         if self.ex.head_sent || self.send_response_with_body(500, &[], b"").is_err() {
             self.ex.done = true;
@@ -304,6 +334,7 @@ impl Responder<'_> {
         }
     }
 
+    #[inline(always)]
     fn done(&mut self) {
         self.ex.done = true;
         self.ex.span.record("status", self.ex.status);
