@@ -155,7 +155,9 @@ fn dispatch<H: Handler>(
         act(handler, conn, scratch, state, ex);
     }
     while !ex.blocked {
-        let Some(event) = conn.poll_event() else {
+        // Matched where the machine returned it: the event is not moved.
+        let polled = conn.poll_event();
+        let Some(event) = &polled else {
             return;
         };
         match event {
@@ -164,9 +166,8 @@ fn dispatch<H: Handler>(
                 if scratch.capacity() > SCRATCH_KEEP {
                     scratch.shrink_to(SCRATCH_KEEP);
                 }
-                // The handler's view is built once from the event, and every
-                // use below borrows it.
-                let req = Request::from(head);
+                // The handler's view borrows the event where it lies.
+                let req = Request::from_h1_event(head);
                 let h1 = req.as_h1();
                 let span = tracing::debug_span!(
                     "request",
@@ -204,7 +205,7 @@ fn dispatch<H: Handler>(
             ServerEvent::TrailersReceived(fields) => {
                 if let Some(st) = state.as_mut() {
                     let _enter = ex.span.enter();
-                    handler.on_trailers(st, &Fields::from(fields), scratch);
+                    handler.on_trailers(st, &Fields::from(*fields), scratch);
                 }
             }
             ServerEvent::RequestFinished => ex.request_finished = true,

@@ -24,8 +24,17 @@ pub struct Request<'a>(Head<'a>);
 #[derive(Clone, Copy, Debug)]
 enum Head<'a> {
     H1(h1::Request<'a>),
+    /// The machine's event, borrowed where it lies: the driver's per-request
+    /// view copies nothing.
+    H1Event(&'a h1::Request<'a>),
     /// The head and whether the stream ended with it.
     H2(h2::RequestHead<'a>, bool),
+}
+
+/// What every accessor matches on: the head by reference, whichever way it is held.
+enum View<'r, 'a> {
+    H1(&'r h1::Request<'a>),
+    H2(&'r h2::RequestHead<'a>, bool),
 }
 
 impl<'a> From<h1::Request<'a>> for Request<'a> {
@@ -36,26 +45,41 @@ impl<'a> From<h1::Request<'a>> for Request<'a> {
 }
 
 impl<'a> Request<'a> {
+    /// An HTTP/1.1 request head borrowed from the machine's event.
+    #[inline]
+    pub(crate) fn from_h1_event(req: &'a h1::Request<'a>) -> Self {
+        Request(Head::H1Event(req))
+    }
+
     /// An HTTP/2 request head; `end_stream`: no body follows.
     pub(crate) fn from_h2(head: h2::RequestHead<'a>, end_stream: bool) -> Self {
         Request(Head::H2(head, end_stream))
     }
 
+    #[inline(always)]
+    fn view(&self) -> View<'_, 'a> {
+        match &self.0 {
+            Head::H1(r) => View::H1(r),
+            Head::H1Event(r) => View::H1(r),
+            Head::H2(r, end) => View::H2(r, *end),
+        }
+    }
+
     /// The method, recognised; [`Method::Other`] for the rest (see [`Request::method_bytes`]).
     #[inline(always)]
     pub fn method(&self) -> Method {
-        match self.0 {
-            Head::H1(r) => r.method(),
-            Head::H2(r, _) => Method::from_bytes(r.method()),
+        match self.view() {
+            View::H1(r) => r.method(),
+            View::H2(r, _) => Method::from_bytes(r.method()),
         }
     }
 
     /// The method token as received.
     #[inline]
     pub fn method_bytes(&self) -> &'a [u8] {
-        match self.0 {
-            Head::H1(r) => r.method_bytes(),
-            Head::H2(r, _) => r.method(),
+        match self.view() {
+            View::H1(r) => r.method_bytes(),
+            View::H2(r, _) => r.method(),
         }
     }
 
@@ -68,9 +92,9 @@ impl<'a> Request<'a> {
     /// (`:authority` for CONNECT).
     #[inline]
     pub fn target(&self) -> &'a [u8] {
-        match self.0 {
-            Head::H1(r) => r.target(),
-            Head::H2(r, _) => r.path().or(r.authority()).unwrap_or_default(),
+        match self.view() {
+            View::H1(r) => r.target(),
+            View::H2(r, _) => r.path().or(r.authority()).unwrap_or_default(),
         }
     }
 
@@ -82,9 +106,9 @@ impl<'a> Request<'a> {
     /// The path of the target, without the query.
     #[inline]
     pub fn path(&self) -> &'a [u8] {
-        match self.0 {
-            Head::H1(r) => r.path(),
-            Head::H2(..) => {
+        match self.view() {
+            View::H1(r) => r.path(),
+            View::H2(..) => {
                 let target = self.target();
                 let end = target
                     .iter()
@@ -97,29 +121,29 @@ impl<'a> Request<'a> {
 
     /// The authority: the `Host` field in HTTP/1.1, `:authority` (else `host`) in HTTP/2.
     pub fn authority(&self) -> Option<&'a [u8]> {
-        match self.0 {
-            Head::H1(r) => r.header("host"),
-            Head::H2(r, _) => r.authority().or_else(|| r.fields().get(b"host")),
+        match self.view() {
+            View::H1(r) => r.header("host"),
+            View::H2(r, _) => r.authority().or_else(|| r.fields().get(b"host")),
         }
     }
 
     /// The protocol the request arrived over.
     #[inline]
     pub fn version(&self) -> Version {
-        match self.0 {
-            Head::H1(r) => match r.version() {
+        match self.view() {
+            View::H1(r) => match r.version() {
                 h1::Version::Http10 => Version::Http10,
                 h1::Version::Http11 => Version::Http11,
             },
-            Head::H2(..) => Version::Http2,
+            View::H2(..) => Version::Http2,
         }
     }
 
     /// The header fields (HTTP/2 pseudo-headers excluded), in order.
     pub fn fields(&self) -> Fields<'a> {
-        match self.0 {
-            Head::H1(r) => Fields(FieldList::H1(r.fields())),
-            Head::H2(r, _) => Fields(FieldList::H2(r.fields())),
+        match self.view() {
+            View::H1(r) => Fields(FieldList::H1(r.fields())),
+            View::H2(r, _) => Fields(FieldList::H2(r.fields())),
         }
     }
 
@@ -132,10 +156,10 @@ impl<'a> Request<'a> {
     /// reports [`BodyFraming::Chunked`]: its length is unknown until it ends.
     #[inline]
     pub fn body_framing(&self) -> BodyFraming {
-        match self.0 {
-            Head::H1(r) => r.body_framing(),
-            Head::H2(_, true) => BodyFraming::Empty,
-            Head::H2(r, false) => match r.content_length() {
+        match self.view() {
+            View::H1(r) => r.body_framing(),
+            View::H2(_, true) => BodyFraming::Empty,
+            View::H2(r, false) => match r.content_length() {
                 Some(n) => BodyFraming::Length(n),
                 None => BodyFraming::Chunked,
             },
@@ -153,26 +177,26 @@ impl<'a> Request<'a> {
     /// Whether this is an HTTP/1.1 `Upgrade` request (answer 101 to switch).
     #[inline]
     pub fn is_upgrade(&self) -> bool {
-        match self.0 {
-            Head::H1(r) => r.is_upgrade(),
-            Head::H2(..) => false,
+        match self.view() {
+            View::H1(r) => r.is_upgrade(),
+            View::H2(..) => false,
         }
     }
 
     /// The HTTP/1.1 view, for what only HTTP/1.1 has.
     #[inline]
     pub fn as_h1(&self) -> Option<&h1::Request<'a>> {
-        match &self.0 {
-            Head::H1(r) => Some(r),
-            Head::H2(..) => None,
+        match self.view() {
+            View::H1(r) => Some(r),
+            View::H2(..) => None,
         }
     }
 
     /// The HTTP/2 view, for what only HTTP/2 has (`:scheme`, `:protocol`, priority).
     pub fn as_h2(&self) -> Option<&h2::RequestHead<'a>> {
-        match &self.0 {
-            Head::H1(_) => None,
-            Head::H2(r, _) => Some(r),
+        match self.view() {
+            View::H1(_) => None,
+            View::H2(r, _) => Some(r),
         }
     }
 }

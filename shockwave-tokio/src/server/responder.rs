@@ -66,7 +66,10 @@ impl Exchange {
         self.status = 0;
         self.tunnel = false;
         self.tail.clear();
-        self.span = span;
+        // Without a subscriber both are disabled: nothing to drop or move.
+        if !(span.is_none() && self.span.is_none()) {
+            self.span = span;
+        }
     }
 
     /// Whether a response with this status carries no body.
