@@ -339,7 +339,9 @@ pub(crate) async fn run<IO, H>(
             continue;
         }
         let timer = conn::arm_timer(&conn, sleep.as_mut(), now);
-        let can_read = !conn.input_buf().is_empty();
+        // Asked for once per turn: finding the room can compact the buffer.
+        let input = conn.input_buf();
+        let can_read = !input.is_empty();
         // The read is polled first: under load it is ready, and then the other
         // two are not polled at all. A shutdown is still seen at once (the flag
         // is read every turn), and a deadline by `due` above.
@@ -348,7 +350,7 @@ pub(crate) async fn run<IO, H>(
         } else {
             tokio::select! {
                 biased;
-                r = tokio::io::AsyncReadExt::read(&mut io, conn.input_buf()), if can_read => Wake::Read(r),
+                r = tokio::io::AsyncReadExt::read(&mut io, input), if can_read => Wake::Read(r),
                 // Once it fired, `closing` is set and it is not polled again.
                 _ = &mut stop, if !closing => Wake::Shutdown,
                 _ = &mut sleep, if timer => Wake::Timer,
