@@ -111,7 +111,9 @@ where
     let _ = tokio::time::timeout(CLOSE_LINGER, async {
         let _ = io.shutdown().await;
         if linger {
-            let mut sink = [0u8; 1024];
+            // On the heap: inline, 1 KiB would sit in every connection's task for its
+            // whole life; this allocates only for a connection closed on error.
+            let mut sink = vec![0u8; 1024];
             while let Ok(n) = io.read(&mut sink).await {
                 if n == 0 {
                     break;

@@ -248,6 +248,35 @@ fn act<H: Handler>(
     res.check_stalled();
 }
 
+/// Runs the connection as HTTP/2 after the 101 to `Upgrade: h2c` (RFC 7540
+/// section 3.2): `bytes` arrived after the upgrading request, which `first`
+/// answers on stream 1.
+async fn switch_to_h2c<IO, H>(
+    io: IO,
+    handler: &H,
+    config: &h2::Config,
+    settings: Vec<u8>,
+    bytes: Vec<u8>,
+    first: (H::State, Exchange),
+    shutdown: watch::Receiver<bool>,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: Handler,
+{
+    let now = to_machine(tokio::time::Instant::now());
+    let mut conn = match h2::ServerConn::upgraded(config.clone(), now, &settings) {
+        Ok(conn) => conn,
+        Err(e) => {
+            tracing::debug!(error = %e, "bad HTTP2-Settings");
+            return;
+        }
+    };
+    if let Err(e) = conn.handle_input(now, &bytes) {
+        tracing::debug!(error = %e, "HTTP/2 connection error");
+    }
+    http2::native::run(io, handler, conn, shutdown, Some(first)).await;
+}
+
 /// Drives one connection with a native handler until it closes or is upgraded.
 pub(crate) async fn run<IO, H>(
     mut io: IO,
@@ -306,20 +335,13 @@ pub(crate) async fn run<IO, H>(
             let Some(st) = cur.state.take() else { return };
             if let (Some(settings), Some(config)) = (cur.h2c.take(), h2) {
                 tracing::debug!("switching to h2c");
-                let now = to_machine(tokio::time::Instant::now());
-                let mut conn = match h2::ServerConn::upgraded(config.clone(), now, &settings) {
-                    Ok(conn) => conn,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "bad HTTP2-Settings");
-                        return;
-                    }
-                };
-                if let Err(e) = conn.handle_input(now, &bytes) {
-                    tracing::debug!(error = %e, "HTTP/2 connection error");
-                }
                 let first = (st, core::mem::replace(&mut cur.ex, Exchange::idle()));
-                // Boxed, as on a plain port: HTTP/1.1 tasks stay small.
-                Box::pin(http2::native::run(io, handler, conn, shutdown, Some(first))).await;
+                // Boxed, machine and all, as on a plain port: inline, the HTTP/2
+                // connection would make every HTTP/1.1 connection's task larger.
+                Box::pin(switch_to_h2c(
+                    io, handler, config, settings, bytes, first, shutdown,
+                ))
+                .await;
                 return;
             }
             tracing::debug!("connection upgraded");
