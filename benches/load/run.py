@@ -51,13 +51,31 @@ def measure(name, args, pipelined):
     if not os.path.exists(cmd[0]):
         return None
     with pinned_server(cmd, port) as proc:
-        base = rss_kib(proc.pid, "VmRSS")
         cpu_before = cpu_seconds(proc.pid)
         rps, p99, errors, total = run_wrk(port, args, pipelined)
         cpu = cpu_seconds(proc.pid) - cpu_before
         peak = rss_kib(proc.pid, "VmHWM")
-        return {"rps": rps, "p99": p99, "peak": peak, "per_conn": (peak - base) / args.connections,
-                "errors": errors, "cpu_us": cpu * 1e6 / max(total, 1)}
+        return {"rps": rps, "p99": p99, "peak": peak, "errors": errors, "cpu_us": cpu * 1e6 / max(total, 1)}
+
+
+def peak_after(name, args, pipelined, connections, seconds=2):
+    """Peak RSS of a fresh server after `seconds` of wrk with `connections`."""
+    port = free_port()
+    cmd = servers(port)[name]
+    with pinned_server(cmd, port) as proc:
+        run_wrk(port, argparse.Namespace(**{**vars(args), "connections": connections, "duration": seconds}),
+                pipelined)
+        return rss_kib(proc.pid, "VmHWM")
+
+
+def memory_slope(name, args, pipelined):
+    """KiB per connection as the slope of peak RSS between C and 3C
+    connections: what one more connection costs, without the fixed memory
+    (runtime, allocator arenas) that peak/C would spread over the connections."""
+    if not os.path.exists(servers(0)[name][0]):
+        return float("nan")
+    low, high = args.connections, 3 * args.connections
+    return (peak_after(name, args, pipelined, high) - peak_after(name, args, pipelined, low)) / (high - low)
 
 
 def main():
@@ -72,6 +90,10 @@ def main():
         args.rounds, (False, True), names, lambda name, pipelined: measure(name, args, pipelined), "rps",
         lambda name, pipelined, r: f"{name:16} {'pipelined' if pipelined else 'keep-alive':10} "
                                    f"{r['rps']:>12.0f} req/s  p99 {r['p99']:.2f} ms")
+    for pipelined in (False, True):
+        for name in names:
+            if (name, pipelined) in results:
+                results[(name, pipelined)]["slope"] = memory_slope(name, args, pipelined)
     print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, servers on one thread pinned to CPU 0, "
           f"best of {args.rounds} rounds; pipelined depth {args.depth}\n")
     print("| server | shape | requests/s | p99 ms | server CPU µs/req | peak RSS KiB | KiB/conn "
@@ -84,14 +106,16 @@ def main():
             if r is None:
                 continue
             ratio = r["rps"] / hyper["rps"] if hyper else float("nan")
-            mem = r["per_conn"] / hyper["per_conn"] if hyper and hyper["per_conn"] > 0 else float("nan")
+            mem = r["slope"] / hyper["slope"] if hyper and hyper["slope"] > 0 else float("nan")
             shape = "pipelined" if pipelined else "keep-alive"
             err = f" ({r['errors']} non-2xx)" if r["errors"] else ""
             cpu = hyper["cpu_us"] / r["cpu_us"] if hyper and r["cpu_us"] > 0 else float("nan")
             print(f"| {name} | {shape} | {r['rps']:.0f}{err} | {r['p99']:.2f} | {r['cpu_us']:.2f} | {r['peak']} | "
-                  f"{r['per_conn']:.1f} | {ratio:.2f}x | {cpu:.2f}x | {mem:.2f}x |")
+                  f"{r['slope']:.1f} | {ratio:.2f}x | {cpu:.2f}x | {mem:.2f}x |")
     print("\nvs hyper CPU/req: hyper's server CPU time per request over ours (above 1: we spend less). "
-          "wrk on one core saturates before the servers do, so requests/s is partly the client's limit.")
+          "wrk on one core saturates before the servers do, so requests/s is partly the client's limit.\n"
+          f"KiB/conn: the growth of peak RSS from {args.connections} to {3 * args.connections} connections "
+          "(2 s of wrk each, fresh servers), per added connection.")
 
 
 if __name__ == "__main__":
