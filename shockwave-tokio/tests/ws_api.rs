@@ -1,6 +1,7 @@
 //! The tokio WebSocket API: the reference server's `/ws` echo over TCP and
 //! TLS, split halves in two tasks, backpressure both ways, the closing
-//! handshake with codes, a 16 MiB message, pings, errors.
+//! handshake with codes, a 16 MiB message, pings, errors, Close 1001 on the
+//! server's graceful shutdown.
 
 mod ws_support;
 
@@ -417,6 +418,37 @@ async fn handshake_answers() {
         "{answer}"
     );
     server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_closes_with_going_away() {
+    let server = RefServer::start();
+    let mut socket = within(10, shockwave_tokio::ws::connect(&server.ws_url()))
+        .await
+        .unwrap();
+    socket.send(Message::text("still here")).await.unwrap();
+    assert_eq!(
+        within(5, socket.recv()).await.unwrap().unwrap(),
+        Message::text("still here")
+    );
+    let started = std::time::Instant::now();
+    let stopping = tokio::spawn(server.shutdown());
+    // RFC 6455 section 7.4.1: 1001, the server is going away.
+    assert_eq!(
+        within(5, socket.recv()).await.unwrap().unwrap(),
+        Message::Close(Some(CloseFrame::new(
+            close::GOING_AWAY,
+            "server shutting down"
+        )))
+    );
+    assert!(within(5, socket.recv()).await.is_none());
+    within(5, stopping).await.unwrap();
+    // Ended by the closing handshake, not aborted at the 2 s shutdown deadline.
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

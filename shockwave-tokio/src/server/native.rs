@@ -346,7 +346,10 @@ pub(crate) async fn run<IO, H>(
             }
             tracing::debug!("connection upgraded");
             handler
-                .on_upgrade(st, Upgraded::new(Box::new(io), bytes))
+                .on_upgrade(
+                    st,
+                    Upgraded::new(Box::new(io), bytes).with_shutdown(shutdown),
+                )
                 .await;
             return;
         }

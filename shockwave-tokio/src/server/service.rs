@@ -298,7 +298,7 @@ pub(crate) async fn run<IO, S, B>(
         if let Some(bytes) = leftover.take() {
             if let Some(tx) = ex.upgrade_tx.take() {
                 tracing::debug!("connection upgraded");
-                let _ = tx.send(Upgraded::new(Box::new(io), bytes));
+                let _ = tx.send(Upgraded::new(Box::new(io), bytes).with_shutdown(shutdown));
             }
             return;
         }

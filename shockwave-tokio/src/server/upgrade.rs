@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 /// Any stream a connection runs on.
 pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -21,6 +21,8 @@ pub struct Upgraded {
     io: Box<dyn Io>,
     leftover: Vec<u8>,
     pos: usize,
+    /// The accepting server's graceful-shutdown flag, where it has one.
+    shutdown: Option<watch::Receiver<bool>>,
 }
 
 impl Upgraded {
@@ -29,6 +31,30 @@ impl Upgraded {
             io,
             leftover,
             pos: 0,
+            shutdown: None,
+        }
+    }
+
+    /// Ties the connection to the server's graceful shutdown.
+    pub(crate) fn with_shutdown(mut self, shutdown: watch::Receiver<bool>) -> Self {
+        self.shutdown = Some(shutdown);
+        self
+    }
+
+    /// Resolves once the server that accepted the connection begins its
+    /// graceful shutdown (or is gone), so that the protocol running on it can
+    /// say goodbye its own way (a WebSocket sends Close 1001, "going away")
+    /// before the shutdown deadline aborts it. Never resolves for a connection
+    /// from a server without that signal.
+    pub fn shutting_down(&self) -> impl Future<Output = ()> + Send + 'static {
+        let shutdown = self.shutdown.clone();
+        async move {
+            match shutdown {
+                Some(mut rx) => {
+                    let _ = rx.wait_for(|&down| down).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
         }
     }
 

@@ -115,6 +115,9 @@ pub(crate) struct Inner<S> {
     report: Option<Error>,
     /// The sink's close queued our Close frame.
     close_queued: bool,
+    /// Resolves when the server begins a graceful shutdown: we then close
+    /// with 1001 (going away, RFC 6455 section 7.4.1).
+    going_away: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
 }
 
 impl<S> std::fmt::Debug for Inner<S> {
@@ -166,7 +169,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             phase: Phase::Open,
             report: None,
             close_queued: false,
+            going_away: None,
         }
+    }
+
+    /// Closes with 1001 once `signal` resolves (the server shutting down).
+    pub(crate) fn close_when(&mut self, signal: impl Future<Output = ()> + Send + 'static) {
+        self.going_away = Some(Box::pin(signal));
+    }
+
+    /// Polls the shutdown signal; true when it fired now and our Close was queued.
+    fn poll_going_away(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(signal) = self.going_away.as_mut() else {
+            return false;
+        };
+        if signal.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        self.going_away = None;
+        // Refused only when a Close is already on its way: nothing to add then.
+        self.conn.close(1001, "server shutting down").is_ok()
     }
 
     /// Bytes queued for the peer and not yet written (the machine's output
@@ -225,7 +247,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 };
                 continue;
             }
-            if self.poll_timer(cx) {
+            if self.poll_timer(cx) || self.poll_going_away(cx) {
                 continue;
             }
             // Backpressure: no reading ahead while the peer does not take our output.

@@ -148,12 +148,16 @@ impl ServerHandshake {
 }
 
 /// The WebSocket over an upgraded connection, with what `handshake` agreed on.
+/// When the server begins a graceful shutdown it closes with 1001 (going
+/// away), noticed while the application receives, so that the closing
+/// handshake can end it before the shutdown deadline aborts it.
 pub fn accept(
     upgraded: Upgraded,
     handshake: ServerHandshake,
     config: Config,
 ) -> WebSocket<Upgraded> {
     let conn = Conn::server(config, handshake.extensions);
+    let going_away = upgraded.shutting_down();
     WebSocket::from_conn(
         upgraded,
         conn,
@@ -161,6 +165,7 @@ pub fn accept(
         handshake.protocol,
         Default::default(),
     )
+    .close_when(going_away)
 }
 
 /// Answers a refused handshake: the error's status (400, 403, 405 with

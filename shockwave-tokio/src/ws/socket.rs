@@ -75,6 +75,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         }
     }
 
+    /// Closes with 1001 (going away) once `signal` resolves; checked while
+    /// the application receives. The server's `accept` ties it to graceful shutdown.
+    pub(crate) fn close_when(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
+        self.inner.close_when(signal);
+        self
+    }
+
     /// The next message: `None` once the connection is over. An `Err` is
     /// reported once; after a protocol error keep receiving (the closing
     /// handshake still runs) until `None`.
