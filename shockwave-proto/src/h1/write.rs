@@ -170,7 +170,15 @@ fn decimal(mut n: u64, out: &mut [u8; 20]) -> usize {
                                 4041424344454647484950515253545556575859\
                                 6061626364656667686970717273747576777879\
                                 8081828384858687888990919293949596979899";
-    let len = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    // Bodies are mostly short: a few compares count their digits, where
+    // `ilog10` of a `u64` is a couple of dozen instructions.
+    let len = match n {
+        0..10 => 1,
+        10..100 => 2,
+        100..1000 => 3,
+        1000..10_000 => 4,
+        _ => n.ilog10() as usize + 1,
+    };
     let mut i = len;
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
