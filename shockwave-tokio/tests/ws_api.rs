@@ -451,6 +451,114 @@ async fn graceful_shutdown_closes_with_going_away() {
     );
 }
 
+/// The same over HTTP/2: an extended CONNECT (RFC 8441) from our own h2 and
+/// WebSocket client machines; the server's graceful shutdown reaches the
+/// tunnelled WebSocket, which closes with 1001 before the stream ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_closes_a_websocket_over_http2_with_going_away() {
+    use shockwave_proto::h2::{self, ClientConn, ClientEvent};
+    use shockwave_proto::ws::handshake::Extensions;
+    use shockwave_proto::ws::{Conn, Event};
+
+    let server = RefServer::start();
+    let mut tcp = TcpStream::connect(server.plain).await.unwrap();
+    let start = std::time::Instant::now();
+    let now = || shockwave_proto::Instant::from_nanos(start.elapsed().as_nanos() as u64);
+    let mut h2c = ClientConn::new(h2::Config::default());
+    let mut ws = Conn::client(
+        shockwave_proto::ws::Config::default(),
+        Extensions::default(),
+        ws_support::test_masks(),
+    );
+    let (mut stream, mut echoed, mut going_away, mut ended) = (None, false, None, false);
+    let mut stopping = None;
+    let mut server = Some(server);
+    let mut buf = vec![0u8; 16 << 10];
+    while !ended {
+        if stream.is_none() && h2c.peer_settings().enable_connect_protocol {
+            let fields = [("sec-websocket-version", "13")];
+            stream = Some(
+                h2c.send_request(
+                    b"CONNECT",
+                    b"http",
+                    b"127.0.0.1",
+                    b"/ws",
+                    Some(b"websocket"),
+                    fields,
+                    false,
+                )
+                .unwrap(),
+            );
+        }
+        // WebSocket bytes go out as DATA on the stream.
+        if let Some(id) = stream
+            && let Some(out) = ws.poll_transmit()
+        {
+            let n = h2c.send_data(id, out, false).unwrap();
+            ws.advance_transmit(n);
+        }
+        while let Some(out) = h2c.poll_transmit() {
+            let n = out.len();
+            tcp.write_all(out).await.unwrap();
+            h2c.advance_transmit(n);
+        }
+        let n = within(5, tcp.read(&mut buf)).await.unwrap();
+        if n == 0 {
+            h2c.handle_eof(now());
+            break;
+        }
+        h2c.handle_input(now(), &buf[..n]).unwrap();
+        while let Some(event) = h2c.poll_event() {
+            match event {
+                ClientEvent::ResponseReceived { response, .. } => {
+                    assert_eq!(response.status(), 200);
+                    ws.send_text("over h2").unwrap();
+                }
+                ClientEvent::DataReceived {
+                    stream: id,
+                    data,
+                    end_stream,
+                } => {
+                    ws.handle_input(now(), data).unwrap();
+                    let len = data.len();
+                    ended |= end_stream;
+                    h2c.release_data(id, len).unwrap();
+                    while let Some(e) = ws.poll_event() {
+                        match e {
+                            Event::MessageReceived { payload, .. } => {
+                                assert_eq!(payload, b"over h2");
+                                echoed = true;
+                                stopping = Some(tokio::spawn(server.take().unwrap().shutdown()));
+                            }
+                            Event::CloseReceived { code, reason } => {
+                                going_away =
+                                    Some((code, String::from_utf8_lossy(reason).into_owned()));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(echoed && ended, "echoed {echoed}, stream ended {ended}");
+    // RFC 6455 section 7.4.1: 1001, the server is going away.
+    assert_eq!(
+        going_away,
+        Some((Some(1001), "server shutting down".to_string()))
+    );
+    // Our side of the connection goes; the server then stops well before its
+    // 2 s shutdown deadline.
+    drop(tcp);
+    within(10, stopping.unwrap()).await.unwrap();
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wss_echo() {
     let server = RefServer::start();

@@ -95,7 +95,12 @@ enum Next {
 }
 
 /// Polls the machine's events, handing each to its stream's exchange.
-fn dispatch<H: Handler>(handler: &H, conn: &mut h2::ServerConn, slots: &mut Slots<H::State>) {
+fn dispatch<H: Handler>(
+    handler: &H,
+    conn: &mut h2::ServerConn,
+    slots: &mut Slots<H::State>,
+    shutdown: &watch::Receiver<bool>,
+) {
     while let Some(event) = conn.poll_event() {
         let next = match event {
             ServerEvent::RequestReceived {
@@ -182,12 +187,12 @@ fn dispatch<H: Handler>(handler: &H, conn: &mut h2::ServerConn, slots: &mut Slot
             Next::Release(stream, n) => {
                 let _ = conn.release_data(stream, n);
                 if let Some(slot) = slots.find(stream) {
-                    act(handler, conn, slot);
+                    act(handler, conn, slot, shutdown);
                 }
             }
             Next::Act(stream) => {
                 if let Some(slot) = slots.find(stream) {
-                    act(handler, conn, slot);
+                    act(handler, conn, slot, shutdown);
                 }
             }
         }
@@ -196,7 +201,12 @@ fn dispatch<H: Handler>(handler: &H, conn: &mut h2::ServerConn, slots: &mut Slot
 
 /// The act phase for one stream: the rest of a whole-body response, then
 /// `respond`, then the end of the exchange.
-fn act<H: Handler>(handler: &H, conn: &mut h2::ServerConn, slot: &mut Slot<H::State>) {
+fn act<H: Handler>(
+    handler: &H,
+    conn: &mut h2::ServerConn,
+    slot: &mut Slot<H::State>,
+    shutdown: &watch::Receiver<bool>,
+) {
     let stream = slot.stream;
     let span = slot.ex.span.clone();
     let _enter = span.enter();
@@ -222,7 +232,9 @@ fn act<H: Handler>(handler: &H, conn: &mut h2::ServerConn, slot: &mut Slot<H::St
         let (tunnel, theirs) = Tunnel::new();
         slot.tunnel = Some(tunnel);
         tracing::debug!("stream tunnelled");
-        tokio::spawn(handler.on_upgrade(state, Upgraded::new(Box::new(theirs), Vec::new())));
+        // The tunnel hears of graceful shutdown too (a WebSocket closes with 1001).
+        let upgraded = Upgraded::new(Box::new(theirs), Vec::new()).with_shutdown(shutdown.clone());
+        tokio::spawn(handler.on_upgrade(state, upgraded));
         return;
     }
     let abort = slot.ex.abort;
@@ -294,7 +306,7 @@ pub(crate) async fn run<IO, H>(
         // h2c by Upgrade: the HTTP/1.1 request is stream 1 (RFC 7540 section 3.2).
         let slot = slots.open(StreamId::new(1), ex);
         slot.state = Some(state);
-        act(handler, &mut conn, slot);
+        act(handler, &mut conn, slot, &shutdown);
     }
     let mut closing = *shutdown.borrow();
     if closing {
@@ -305,7 +317,7 @@ pub(crate) async fn run<IO, H>(
 
     loop {
         let now = tokio::time::Instant::now();
-        dispatch(handler, &mut conn, &mut slots);
+        dispatch(handler, &mut conn, &mut slots, &shutdown);
         if let Err(e) = conn::write_output(&mut io, &mut conn).await {
             tracing::debug!(error = %e, "write failed");
             return;
