@@ -137,6 +137,11 @@ impl ServerConn {
                     head_delivered: false,
                     finish_delivered: false,
                     continue_sent: false,
+                    plain: line.version == Version::Http11
+                        && info.keep_alive
+                        && !info.upgrade
+                        && !info.expect_continue
+                        && !matches!(line.method, Method::Head | Method::Connect),
                 });
                 self.base = len;
                 self.recv = Recv::Body;

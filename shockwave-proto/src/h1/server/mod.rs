@@ -160,6 +160,10 @@ struct Exchange {
     /// RequestFinished was handed out.
     finish_delivered: bool,
     continue_sent: bool,
+    /// Nothing in the request changes how a response is framed or whether the
+    /// connection persists: HTTP/1.1, keep-alive, no upgrade, no 100-continue,
+    /// neither HEAD nor CONNECT. Such a request takes the short response path.
+    plain: bool,
 }
 
 /// An HTTP/1.1 server connection. See the [module docs](self) for how to drive it.

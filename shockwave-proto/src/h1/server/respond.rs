@@ -2,6 +2,26 @@
 
 use super::*;
 
+#[cfg(all(test, feature = "std"))]
+std::thread_local! {
+    /// Tests set this to send every response through the general path, to check
+    /// the short one against it.
+    pub(super) static GENERAL_PATH: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Whether a test asked for the general path only.
+#[inline(always)]
+fn tests_take_general_path() -> bool {
+    #[cfg(all(test, feature = "std"))]
+    {
+        GENERAL_PATH.with(|g| g.get())
+    }
+    #[cfg(not(all(test, feature = "std")))]
+    {
+        false
+    }
+}
+
 impl ServerConn {
     // ----- commands -----
 
@@ -79,6 +99,52 @@ impl ServerConn {
         if self.send != Send::Waiting {
             return Err(UsageError::NoRequestPending);
         }
+        // The common answer: a final status with content, to a request that asked
+        // for nothing that changes the response (`Exchange::plain`), on a connection
+        // that stays open. Every rule of the general path below holds trivially:
+        // no 100-continue to send, no upgrade, the framing as given, and the
+        // connection persists unless the application's own `connection: close`
+        // says otherwise, which it then says itself.
+        if ex.plain
+            && !tests_take_general_path()
+            && self.keep_alive
+            && !self.closing
+            && (200..=999).contains(&status)
+            && status != 204
+            && status != 304
+        {
+            let (wire, writer) = match body {
+                BodyFraming::Empty | BodyFraming::Length(0) => {
+                    (BodyFraming::Length(0), BodyWriter::Empty)
+                }
+                BodyFraming::Length(n) => (body, BodyWriter::Length(n)),
+                BodyFraming::Chunked => (body, BodyWriter::Chunked),
+                BodyFraming::CloseDelimited => {
+                    return self.start_general(ex, status, body, write_fields);
+                }
+            };
+            let end = HeadEnd {
+                framing: Some(wire),
+                connection: Connection::Unsaid,
+            };
+            let app = self.write_head(false, write_fields, |_| end)?;
+            self.keep_alive = !app.close;
+            self.start_body(writer);
+            return Ok(());
+        }
+        self.start_general(ex, status, body, write_fields)
+    }
+
+    /// [`ServerConn::start_response`] for any exchange: every status and
+    /// framing rule checked in turn.
+    #[inline(never)]
+    fn start_general(
+        &mut self,
+        ex: Exchange,
+        status: u16,
+        body: BodyFraming,
+        write_fields: impl FnOnce(&mut HeadCache, &mut Vec<u8>) -> Result<AppFields, UsageError>,
+    ) -> Result<(), UsageError> {
         if !(100..=999).contains(&status) || ((100..200).contains(&status) && status != 101) {
             return Err(UsageError::InvalidStatus);
         }
@@ -127,7 +193,56 @@ impl ServerConn {
         let body_pending = ex.info.expect_continue && !ex.continue_sent && !self.body.is_received();
         let send_continue = body_pending && (200..300).contains(&status) && !upgrade;
         let abandoned_body = body_pending && !send_continue;
-        let date = &self.date;
+        // Whether the connection persists, unless the application says `close`.
+        let persists = self.keep_alive
+            && ex.info.keep_alive
+            && !self.closing
+            && !upgrade
+            && !abandoned_body
+            && wire_framing != Some(BodyFraming::CloseDelimited);
+        let app = self.write_head(send_continue, write_fields, |app| {
+            let keep_alive = persists && !app.close;
+            let connection = if upgrade || (!keep_alive && app.close) {
+                // Said by the application's own `connection` field, or not at all.
+                Connection::Unsaid
+            } else if !keep_alive {
+                Connection::Close
+            } else if http10 {
+                // RFC 9112 section 9.3: an HTTP/1.0 connection persists only if said so.
+                Connection::KeepAlive
+            } else {
+                Connection::Unsaid
+            };
+            HeadEnd {
+                framing: wire_framing,
+                connection,
+            }
+        })?;
+
+        self.keep_alive = persists && !app.close;
+        if send_continue && let Some(ex) = self.exchange.as_mut() {
+            ex.continue_sent = true;
+        }
+        if upgrade {
+            self.send = Send::Done;
+            self.recv = Recv::Upgraded;
+            self.closing = true;
+            return Ok(());
+        }
+        self.start_body(writer);
+        Ok(())
+    }
+
+    /// Queues a response head: a `100 Continue` first if asked, the status line
+    /// and the application's fields, then the end `end` makes of what the
+    /// fields said. On error nothing is queued.
+    #[inline(always)]
+    fn write_head(
+        &mut self,
+        send_continue: bool,
+        write_fields: impl FnOnce(&mut HeadCache, &mut Vec<u8>) -> Result<AppFields, UsageError>,
+        end: impl FnOnce(&AppFields) -> HeadEnd,
+    ) -> Result<AppFields, UsageError> {
         let v = self.write.vec();
         let mark = v.len();
         if send_continue {
@@ -140,46 +255,19 @@ impl ServerConn {
                 return Err(e);
             }
         };
-        let keep_alive = self.keep_alive
-            && ex.info.keep_alive
-            && !self.closing
-            && !app.close
-            && !upgrade
-            && !abandoned_body
-            && wire_framing != Some(BodyFraming::CloseDelimited);
-        let connection = if upgrade || (!keep_alive && app.close) {
-            // Said by the application's own `connection` field, or not at all.
-            Connection::Unsaid
-        } else if !keep_alive {
-            Connection::Close
-        } else if http10 {
-            // RFC 9112 section 9.3: an HTTP/1.0 connection persists only if said so.
-            Connection::KeepAlive
-        } else {
-            Connection::Unsaid
-        };
-        let end = HeadEnd {
-            framing: wire_framing,
-            connection,
-        };
-        write_head_end(v, end, date);
+        write_head_end(v, end(&app), &self.date);
+        Ok(app)
+    }
 
-        self.keep_alive = keep_alive;
-        if send_continue && let Some(ex) = self.exchange.as_mut() {
-            ex.continue_sent = true;
-        }
-        if upgrade {
-            self.send = Send::Done;
-            self.recv = Recv::Upgraded;
-            self.closing = true;
-            return Ok(());
-        }
+    /// The head is out: the body follows through `writer`, or the response is
+    /// complete if it has none.
+    #[inline(always)]
+    fn start_body(&mut self, writer: BodyWriter) {
         self.send = Send::Body(writer);
         if writer == BodyWriter::Empty {
             self.send = Send::Done;
             self.maybe_end_exchange();
         }
-        Ok(())
     }
 
     /// Sends a whole response with a body of known length in one call. The body
