@@ -93,8 +93,10 @@ impl ServerConn {
         write_fields: impl FnOnce(&mut HeadCache, &mut Vec<u8>) -> Result<AppFields, UsageError>,
     ) -> Result<(), UsageError> {
         self.check_open()?;
-        let Some(ex) = self.exchange.filter(|e| e.head_delivered) else {
-            return Err(UsageError::NoRequestPending);
+        // Only the flag is read here: the exchange is copied on the general path alone.
+        let plain = match &self.exchange {
+            Some(ex) if ex.head_delivered => ex.plain,
+            _ => return Err(UsageError::NoRequestPending),
         };
         if self.send != Send::Waiting {
             return Err(UsageError::NoRequestPending);
@@ -105,7 +107,7 @@ impl ServerConn {
         // no 100-continue to send, no upgrade, the framing as given, and the
         // connection persists unless the application's own `connection: close`
         // says otherwise, which it then says itself.
-        if ex.plain
+        if plain
             && !tests_take_general_path()
             && self.keep_alive
             && !self.closing
@@ -120,7 +122,7 @@ impl ServerConn {
                 BodyFraming::Length(n) => (body, BodyWriter::Length(n)),
                 BodyFraming::Chunked => (body, BodyWriter::Chunked),
                 BodyFraming::CloseDelimited => {
-                    return self.start_general(ex, status, body, write_fields);
+                    return self.start_general(status, body, write_fields);
                 }
             };
             let end = HeadEnd {
@@ -132,7 +134,7 @@ impl ServerConn {
             self.start_body(writer);
             return Ok(());
         }
-        self.start_general(ex, status, body, write_fields)
+        self.start_general(status, body, write_fields)
     }
 
     /// [`ServerConn::start_response`] for any exchange: every status and
@@ -140,11 +142,13 @@ impl ServerConn {
     #[inline(never)]
     fn start_general(
         &mut self,
-        ex: Exchange,
         status: u16,
         body: BodyFraming,
         write_fields: impl FnOnce(&mut HeadCache, &mut Vec<u8>) -> Result<AppFields, UsageError>,
     ) -> Result<(), UsageError> {
+        let Some(ex) = self.exchange else {
+            return Err(UsageError::NoRequestPending);
+        };
         if !(100..=999).contains(&status) || ((100..200).contains(&status) && status != 101) {
             return Err(UsageError::InvalidStatus);
         }
