@@ -45,11 +45,17 @@ def rss_kib(pid, field):
     return 0
 
 
-def cpu_seconds(pid):
-    """User plus system CPU time the process has used so far."""
+def cpu_split(pid):
+    """User and system (kernel) CPU time the process has used so far."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time the process has used so far."""
+    return sum(cpu_split(pid))
 
 
 def busy_seconds():

@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 
-from common import ROOT, cpu_seconds, free_port, pinned_server, release_bin, rss_kib, take_turns
+from common import ROOT, cpu_split, free_port, pinned_server, release_bin, rss_kib, take_turns
 
 LUA = os.path.join(ROOT, "benches", "load", "pipeline.lua")
 
@@ -51,11 +51,14 @@ def measure(name, args, pipelined):
     if not os.path.exists(cmd[0]):
         return None
     with pinned_server(cmd, port) as proc:
-        cpu_before = cpu_seconds(proc.pid)
+        user_before, sys_before = cpu_split(proc.pid)
         rps, p99, errors, total = run_wrk(port, args, pipelined)
-        cpu = cpu_seconds(proc.pid) - cpu_before
+        user_after, sys_after = cpu_split(proc.pid)
         peak = rss_kib(proc.pid, "VmHWM")
-        return {"rps": rps, "p99": p99, "peak": peak, "errors": errors, "cpu_us": cpu * 1e6 / max(total, 1)}
+        per_req = 1e6 / max(total, 1)
+        user, kernel = (user_after - user_before) * per_req, (sys_after - sys_before) * per_req
+        return {"rps": rps, "p99": p99, "peak": peak, "errors": errors, "cpu_us": user + kernel,
+                "user_us": user, "sys_us": kernel}
 
 
 def peak_after(name, args, pipelined, connections, seconds=2):
@@ -112,6 +115,21 @@ def main():
             cpu = hyper["cpu_us"] / r["cpu_us"] if hyper and r["cpu_us"] > 0 else float("nan")
             print(f"| {name} | {shape} | {r['rps']:.0f}{err} | {r['p99']:.2f} | {r['cpu_us']:.2f} | {r['peak']} | "
                   f"{r['slope']:.1f} | {ratio:.2f}x | {cpu:.2f}x | {mem:.2f}x |")
+    print("\nWhere the server CPU goes (same rounds; /proc utime and stime). Ceiling: hyper's CPU per request "
+          "over this server's kernel time per request, the best CPU/req ratio it could reach if its own code "
+          "cost nothing while making the same system calls.\n")
+    print("| server | shape | user µs/req | kernel µs/req | kernel share | ceiling vs hyper CPU/req |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for pipelined in (False, True):
+        hyper = results.get(("hyper", pipelined))
+        for name in names:
+            r = results.get((name, pipelined))
+            if r is None:
+                continue
+            share = r["sys_us"] / r["cpu_us"] if r["cpu_us"] > 0 else float("nan")
+            ceiling = hyper["cpu_us"] / r["sys_us"] if hyper and r["sys_us"] > 0 else float("nan")
+            shape = "pipelined" if pipelined else "keep-alive"
+            print(f"| {name} | {shape} | {r['user_us']:.2f} | {r['sys_us']:.2f} | {share:.0%} | {ceiling:.2f}x |")
     print("\nvs hyper CPU/req: hyper's server CPU time per request over ours (above 1: we spend less). "
           "wrk on one core saturates before the servers do, so requests/s is partly the client's limit.\n"
           f"KiB/conn: the growth of peak RSS from {args.connections} to {3 * args.connections} connections "
