@@ -36,6 +36,9 @@ if [ "${CI:-}" = "true" ]; then
     # Clean builds: incremental artifacts only cost time and disk.
     export CARGO_INCREMENTAL=0
     export CARGO_TERM_COLOR=never
+    # Line tables keep backtraces readable at a fraction of full debug info's
+    # disk and link time.
+    export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
 fi
 
 NO_STD_TARGET=thumbv7em-none-eabihf
@@ -324,6 +327,13 @@ step_miri() {
     [ "$rc" != 124 ] || echo "miri ran past ${MIRI_TIMEOUT}s" >&2
     return "$rc"
 }
+
+# A full run writes about 4 GiB under the target directory (debug, release,
+# miri, two cross targets); say so up front when the disk cannot hold it, as
+# the failure it causes later (a linker's bus error) does not name the cause.
+FREE_GIB=$(df -Pk "$(dirname "$CARGO_TARGET_DIR")" | awk 'NR == 2 { print int($4 / 1048576) }')
+echo "free disk beside $CARGO_TARGET_DIR: ${FREE_GIB} GiB"
+[ "$FREE_GIB" -ge 6 ] || echo "warning: less than 6 GiB free; the builds below may fail for want of disk" >&2
 
 run_step "toolchain: rustfmt and clippy" step_toolchain
 run_step "1. format: cargo fmt --all -- --check" step_fmt
