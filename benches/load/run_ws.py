@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from common import busy_seconds, cpu_seconds, free_port, pinned_server, release_bin, rss_kib, take_turns
+from common import busy_seconds, cpu_seconds, cpu_split, free_port, pinned_server, release_bin, rss_kib, take_turns
 
 NAMES = ["tokio-tungstenite", "fastwebsockets", "shockwave-tokio"]
 OURS, PEERS = "shockwave-tokio", ["tokio-tungstenite", "fastwebsockets"]
@@ -48,7 +48,9 @@ def measure(name, args, size, kind, inflight):
                 "--server-pid", str(proc.pid)]
         # What other processes used meanwhile: all CPU time but the server's and the client's.
         before = (busy_seconds(), cpu_seconds(proc.pid), children_seconds(), time.monotonic())
+        split_before = cpu_split(proc.pid)
         run = subprocess.run(load, capture_output=True, text=True)
+        user, kernel = (a - b for a, b in zip(cpu_split(proc.pid), split_before))
         if run.returncode != 0:
             print(f"{name}: ws-load failed: {run.stderr.strip()}", file=sys.stderr)
             return None
@@ -57,7 +59,11 @@ def measure(name, args, size, kind, inflight):
         out = run.stdout
         return {"mps": field(out, "messages/s"), "p99": field(out, "p99 round trip µs"),
                 "cpu_us": field(out, "server CPU µs/msg"), "client": field(out, "client CPU"),
-                "peak": rss_kib(proc.pid, "VmHWM"), "others": max(busy - server - client, 0) / wall}
+                "peak": rss_kib(proc.pid, "VmHWM"), "others": max(busy - server - client, 0) / wall,
+                "kernel_share": kernel / (user + kernel) if user + kernel > 0 else nan}
+
+
+nan = float("nan")
 
 
 def children_seconds():
@@ -91,7 +97,6 @@ def main():
     print("| server | shape | messages/s | p99 µs | server CPU µs/msg | client CPU | peak RSS KiB "
           "| vs tungstenite msg/s | vs fastwebsockets msg/s | vs tungstenite CPU/msg | vs fastwebsockets CPU/msg |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    nan = float("nan")
     for shape in shapes:
         peers = [results.get((p, shape)) for p in PEERS]
         for name in NAMES:
@@ -104,6 +109,22 @@ def main():
             ratios = " | ".join(cells)
             print(f"| {name} | {shape_name(shape[0], shape[2])} | {r['mps']:.0f} | {r['p99']:.0f} | {r['cpu_us']:.2f} "
                   f"| {r['client']:.0f}% | {r['peak']} | {ratios} |")
+    print("\nWhere the server CPU goes (the kept rounds; /proc utime and stime over warm-up and run). "
+          "Ceiling: the peer's CPU per message over our kernel time per message, the best CPU/msg ratio "
+          "we could reach if our own code cost nothing while making the same system calls.\n")
+    print("| server | shape | kernel share | our ceiling vs tungstenite CPU/msg | vs fastwebsockets |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for shape in shapes:
+        for name in NAMES:
+            r = results.get((name, shape))
+            if r is None:
+                continue
+            cells = ["", ""]
+            if name == OURS:
+                kernel_us = r["cpu_us"] * r["kernel_share"]
+                cells = [f"{results[(p, shape)]['cpu_us'] / kernel_us:.2f}x" if (p, shape) in results and kernel_us > 0
+                         else "" for p in PEERS]
+            print(f"| {name} | {shape_name(shape[0], shape[2])} | {r['kernel_share']:.0%} | {cells[0]} | {cells[1]} |")
     print("\nvs ... CPU/msg: the peer's server CPU time per message over ours (above 1: we spend less). "
           "A client CPU near 100% means the client, not the server, set the rate.")
 

@@ -56,6 +56,9 @@ struct Args {
     server_pid: Option<u32>,
 }
 
+const USAGE: &str = "usage: ws-load [--connect ADDR] [--path PATH] [--connections N] [--inflight N] \
+[--size BYTES] [--kind text|binary] [--duration SECONDS] [--warmup SECONDS] [--check-every N] [--server-pid PID]";
+
 fn parse_args() -> Args {
     let mut a = Args {
         connect: "127.0.0.1:9090".parse().expect("an address"),
@@ -89,7 +92,14 @@ fn parse_args() -> Args {
             "--warmup" => a.warmup = value().parse().expect("--warmup SECONDS"),
             "--check-every" => a.check_every = value().parse().expect("--check-every N"),
             "--server-pid" => a.server_pid = Some(value().parse().expect("--server-pid PID")),
-            other => panic!("unknown argument {other}"),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => {
+                eprintln!("unknown argument {other}\n{USAGE}");
+                std::process::exit(2);
+            }
         }
     }
     assert!(a.connections > 0 && a.inflight > 0 && a.check_every > 0);
