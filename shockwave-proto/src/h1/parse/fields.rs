@@ -1,20 +1,9 @@
 //! Field lines and the empty line that ends a head (RFC 9112 section 5).
 
-use super::{Step, fail};
+use super::{CRLF, Step, fail, field_span, pair_at, skip_ows};
 use crate::h1::error::ErrorKind;
-use crate::h1::head::{FieldSpan, Span};
+use crate::h1::head::FieldSpan;
 use crate::simd::Kernel;
-
-const CRLF: u16 = u16::from_le_bytes(*b"\r\n");
-
-/// Reads 2 bytes at `at` as a little-endian word, if there are 2.
-#[inline(always)]
-fn pair_at(buf: &[u8], at: usize) -> Option<u16> {
-    match buf.get(at..at.checked_add(2)?)? {
-        &[a, b] => Some(u16::from_le_bytes([a, b])),
-        _ => None,
-    }
-}
 
 /// Parses `*( field-line CRLF ) CRLF` from `pos`; returns how many field
 /// lines were recorded in `out` and the offset just past the empty line.
@@ -62,10 +51,7 @@ pub(super) fn field_lines<K: Kernel>(
 
         // OWS field-value OWS (RFC 9112 section 5.1): leading whitespace is skipped here,
         // trailing whitespace trimmed below.
-        let mut value_start = name_end + 1;
-        while let Some(b' ' | b'\t') = buf.get(value_start) {
-            value_start += 1;
-        }
+        let value_start = skip_ows(buf, name_end + 1);
         let line_end = k.value_end(buf, value_start);
         if pair_at(buf, line_end) != Some(CRLF) {
             // The first byte outside the value class must be the CR of CRLF
@@ -78,15 +64,7 @@ pub(super) fn field_lines<K: Kernel>(
                 Some(_) => return fail(ErrorKind::InvalidFieldValue),
             }
         }
-        let value = buf.get(value_start..line_end).unwrap_or_default();
-        let trimmed = value
-            .iter()
-            .rposition(|&b| b != b' ' && b != b'\t')
-            .map_or(0, |p| p + 1);
-        *slot = FieldSpan {
-            name: Span::new(pos, name_end),
-            value: Span::new(value_start, value_start + trimmed),
-        };
+        *slot = field_span(buf, pos, name_end, value_start, line_end);
         n += 1;
         pos = line_end + 2;
     }

@@ -5,7 +5,7 @@
 //! with the colon right after them; no obs-fold; no control characters in
 //! values; exactly one SP between the parts of a start line.
 //!
-//! It records offsets ([`Span`](super::head::Span)s) into the buffer, so a
+//! It records offsets ([`Span`]s) into the buffer, so a
 //! head costs no allocation. Feed it what has arrived: [`Parsed::Partial`]
 //! means "the head is not complete yet, call again with more bytes"; an error
 //! comes as soon as the bytes seen prove one, however much is still missing.
@@ -29,6 +29,7 @@
 //! }
 //! ```
 
+mod fast;
 mod fields;
 mod request;
 mod response;
@@ -37,7 +38,7 @@ mod tests;
 
 use super::config::ParseOptions;
 use super::error::{Error, ErrorKind};
-use super::head::{FieldSpan, RequestLine, StatusLine, Version};
+use super::head::{FieldSpan, RequestLine, Span, StatusLine, Version};
 use crate::simd::{self, Job, Kernel};
 
 /// The outcome of parsing a head from the bytes received so far.
@@ -122,6 +123,12 @@ impl Job for RequestJob<'_, '_> {
     type Output = Result<Parsed<RequestLine>, Error>;
     #[inline(always)]
     fn run<K: Kernel>(self, k: K) -> Self::Output {
+        if !super::tests_take_general_paths()
+            && let Some((line, fields, len)) =
+                fast::request_head(k, self.buf, self.fields, self.opts)
+        {
+            return Ok(Parsed::Complete { line, fields, len });
+        }
         let Some((line, pos)) = request::request_line(k, self.buf, self.opts)? else {
             return Ok(Parsed::Partial);
         };
@@ -245,6 +252,48 @@ fn version_slow(buf: &[u8], at: usize) -> Step<Version> {
     } else {
         Version::Http11
     }))
+}
+
+/// CRLF as a little-endian word.
+const CRLF: u16 = u16::from_le_bytes(*b"\r\n");
+
+/// Reads 2 bytes at `at` as a little-endian word, if there are 2.
+#[inline(always)]
+fn pair_at(buf: &[u8], at: usize) -> Option<u16> {
+    match buf.get(at..at.checked_add(2)?)? {
+        &[a, b] => Some(u16::from_le_bytes([a, b])),
+        _ => None,
+    }
+}
+
+/// The first offset from `at` that is not OWS (SP or HTAB, RFC 9110 section 5.6.3).
+#[inline(always)]
+fn skip_ows(buf: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\t') = buf.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The field line whose name spans `pos..name_end` and whose value runs from
+/// `value_start` to the line end `line_end`, trailing OWS trimmed (RFC 9112 section 5.1).
+#[inline(always)]
+fn field_span(
+    buf: &[u8],
+    pos: usize,
+    name_end: usize,
+    value_start: usize,
+    line_end: usize,
+) -> FieldSpan {
+    let value = buf.get(value_start..line_end).unwrap_or_default();
+    let kept = value
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |p| p + 1);
+    FieldSpan {
+        name: Span::new(pos, name_end),
+        value: Span::new(value_start, value_start + kept),
+    }
 }
 
 /// Checks for CRLF at `at` (RFC 9112 section 2.2); `other` is the error for a

@@ -533,3 +533,140 @@ proptest! {
         let _ = parse_fields(&buf, &mut f, &opts);
     }
 }
+
+/// Mostly one of `valid` (three times in four), else one of `odd`.
+fn pick(
+    valid: &[&'static [u8]],
+    odd: &[&'static [u8]],
+) -> impl Strategy<Value = &'static [u8]> + use<> {
+    prop_oneof![
+        3 => prop::sample::select(valid.to_vec()),
+        1 => prop::sample::select(odd.to_vec()),
+    ]
+}
+
+/// Request heads near the common shape: mostly valid pieces, and the near
+/// misses the one-pass parser must decline (leading CRLF, other forms and
+/// versions, CONNECT, whitespace in the wrong place, bare CR/LF, control
+/// bytes, too many fields, cut heads).
+fn near_common_heads() -> impl Strategy<Value = Vec<u8>> {
+    let method = pick(
+        &[b"GET", b"POST", b"HEAD", b"CONNECT", b"OPTIONS", b"PURGE"],
+        &[b"G(T", b"", b"GET\x00"],
+    );
+    let target = pick(
+        &[b"/", b"/a/b?c=d", b"/%20~"],
+        &[b"*", b"http://x/y", b"x:80", b"/\x7f", b"/a b", b""],
+    );
+    let version = pick(
+        &[b"HTTP/1.1", b"HTTP/1.0"],
+        &[b"HTTP/1.2", b"HTTP/2.0", b"http/1.1", b"HTTP/1."],
+    );
+    let sep = || pick(&[b" "], &[b"  ", b"\t", b""]);
+    let eol = || pick(&[b"\r\n"], &[b"\n", b"\r", b"\r\r\n"]);
+    let name = pick(&[b"Host", b"content-length", b"x"], &[b"a b", b"", b"\xff"]);
+    let colon = pick(&[b":"], &[b" :", b""]);
+    let ows = || pick(&[b"", b" "], &[b"\t ", b"  "]);
+    let value = pick(
+        &[b"127.0.0.1:40123", b"", b"a b", b"0"],
+        &[b"\x80\xff", b"x\x01y", b"v\x7f"],
+    );
+    let field = (name, colon, ows(), value, ows(), eol())
+        .prop_map(|(n, c, o1, v, o2, e)| [n, c, o1, v, o2, e].concat());
+    (
+        pick(&[b""], &[b"\r\n"]),
+        method,
+        sep(),
+        target,
+        sep(),
+        version,
+        eol(),
+        prop::collection::vec(field, 0..5),
+        eol(),
+        prop_oneof![4 => Just(0usize), 1 => 1usize..6],
+    )
+        .prop_map(|(lead, m, s1, t, s2, v, e1, fields, e2, cut)| {
+            let mut head = [lead, m, s1, t, s2, v, e1].concat();
+            head.extend(fields.concat());
+            head.extend_from_slice(e2);
+            head.extend_from_slice(b"GET / HTTP/1.1\r\n");
+            // Sometimes cut, so that incomplete heads come up too.
+            let keep = head.len().saturating_sub(cut * 5);
+            head.truncate(keep);
+            head
+        })
+}
+
+/// `super::parse_request` with the general parser alone, or with the
+/// one-pass parser first.
+fn parse_with(
+    buf: &[u8],
+    general: bool,
+    fields: usize,
+) -> (Result<Parsed<RequestLine>, Error>, Vec<FieldSpan>) {
+    crate::h1::GENERAL_PATHS.with(|g| g.set(general));
+    let mut f = vec![FieldSpan::default(); fields];
+    let r = super::parse_request(buf, &mut f, &ParseOptions::default());
+    crate::h1::GENERAL_PATHS.with(|g| g.set(false));
+    let n = match r {
+        Ok(Parsed::Complete { fields, .. }) => fields,
+        _ => 0,
+    };
+    f.truncate(n);
+    (r, f)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+    /// The one-pass parser changes nothing: every head, accepted or declined,
+    /// parses to the same result, fields included, as with the general parser
+    /// alone, with every kernel.
+    #[test]
+    fn common_shape_pass_equals_general_parser(head in near_common_heads(), max in 0usize..6) {
+        let general = crate::simd::each_kernel(|| parse_with(&head, true, max));
+        let both = crate::simd::each_kernel(|| parse_with(&head, false, max));
+        prop_assert_eq!(both, general);
+    }
+}
+
+#[test]
+fn common_shape_pass_takes_the_common_heads() {
+    let mut f = [FieldSpan::default(); 4];
+    let o = ParseOptions::default();
+    let wrk = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:40123\r\n\r\nGET";
+    let (line, n, len) =
+        super::fast::request_head(crate::simd::Scalar, wrk, &mut f, &o).expect("the common shape");
+    assert_eq!(
+        (line.method, line.target.of(wrk), line.version),
+        (Method::Get, &b"/"[..], Version::Http11)
+    );
+    assert_eq!((n, len), (1, wrk.len() - 3));
+    assert_eq!(
+        (f[0].name.of(wrk), f[0].value.of(wrk)),
+        (&b"Host"[..], &b"127.0.0.1:40123"[..])
+    );
+    let post = b"POST /echo?x=1 HTTP/1.0\r\nContent-Length:\t 2 \t\r\nX:\r\n\r\n";
+    let (line, n, len) =
+        super::fast::request_head(crate::simd::Scalar, post, &mut f, &o).expect("the common shape");
+    assert_eq!(
+        (line.method, line.version, n, len),
+        (Method::Post, Version::Http10, 2, post.len())
+    );
+    assert_eq!(f[0].value.of(post), b"2");
+    assert_eq!(f[1].value.of(post), b"");
+    // Declined: the general parser's cases.
+    for head in [
+        &b"\r\nGET / HTTP/1.1\r\n\r\n"[..],
+        b"GET * HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\n",
+        b"GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+        b"GET / HTTP/1.1\r\n x: y\r\n\r\n",
+        b"CONNECT /x HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nA: b\r\nC: d\r\nE: f\r\nG: h\r\nI: j\r\n\r\n",
+    ] {
+        assert_eq!(
+            super::fast::request_head(crate::simd::Scalar, head, &mut f, &o),
+            None
+        );
+    }
+}

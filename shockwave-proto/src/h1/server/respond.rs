@@ -2,26 +2,6 @@
 
 use super::*;
 
-#[cfg(all(test, feature = "std"))]
-std::thread_local! {
-    /// Tests set this to send every response through the general path, to check
-    /// the short one against it.
-    pub(super) static GENERAL_PATH: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
-}
-
-/// Whether a test asked for the general path only.
-#[inline(always)]
-fn tests_take_general_path() -> bool {
-    #[cfg(all(test, feature = "std"))]
-    {
-        GENERAL_PATH.with(|g| g.get())
-    }
-    #[cfg(not(all(test, feature = "std")))]
-    {
-        false
-    }
-}
-
 impl ServerConn {
     // ----- commands -----
 
@@ -108,7 +88,7 @@ impl ServerConn {
         // connection persists unless the application's own `connection: close`
         // says otherwise, which it then says itself.
         if plain
-            && !tests_take_general_path()
+            && !crate::h1::tests_take_general_paths()
             && self.keep_alive
             && !self.closing
             && (200..=999).contains(&status)

@@ -56,7 +56,7 @@ fn exchange(
     framing: Option<BodyFraming>,
     general: bool,
 ) -> (Vec<u8>, Result<(), UsageError>, bool, bool) {
-    respond::GENERAL_PATH.with(|g| g.set(general));
+    crate::h1::GENERAL_PATHS.with(|g| g.set(general));
     let mut c = ServerConn::new(Config::default());
     c.set_unix_time(1_750_000_000);
     let mut input = request.to_vec();
@@ -87,7 +87,7 @@ fn exchange(
             _ => {}
         }
     }
-    respond::GENERAL_PATH.with(|g| g.set(false));
+    crate::h1::GENERAL_PATHS.with(|g| g.set(false));
     let mut out = Vec::new();
     while let Some(bytes) = c.poll_transmit() {
         out.extend_from_slice(bytes);
