@@ -13,7 +13,7 @@ use shockwave_proto::ws::frame::{
 use shockwave_proto::ws::handshake::Extensions;
 use shockwave_proto::ws::mask::apply_mask;
 use shockwave_proto::ws::utf8::Utf8Validator;
-use shockwave_proto::ws::{Config, Conn, Event, MessageKind, UsageError, close};
+use shockwave_proto::ws::{Config, Conn, Event, InPlaceInput, MessageKind, UsageError, close};
 
 use crate::mix;
 
@@ -281,11 +281,16 @@ struct Driver<'a> {
     /// is written: the driver writes it from here once `poll_transmit` stops.
     owed: Vec<u8>,
     owed_at: usize,
+    /// Feeding goes through `handle_input_in_place` over `pending`, the
+    /// driver's own buffer (what the machine did not take stays at its front).
+    in_place: bool,
+    pending: Vec<u8>,
 }
 
 /// Target `ws_conn`: byte 0 picks the role (bit 0: client), the extensions
 /// (bits 1-2: none, permessage-deflate with and without context takeover,
-/// with small windows), tiny limits (bit 3) and `auto_pong` (bit 4); byte 1
+/// with small windows), tiny limits (bit 3), `auto_pong` (bit 4) and the
+/// input call (bit 5: `handle_input_in_place` instead of `handle_input`); byte 1
 /// is the script length `L`, the next `L` bytes the commands (one byte each:
 /// the low nibble the command, the high nibble its argument), the rest the
 /// peer's byte stream. Then the stream is fed to its end.
@@ -346,6 +351,8 @@ pub fn ws_conn(data: &[u8]) {
         error: None,
         owed: Vec::new(),
         owed_at: 0,
+        in_place: flags & 32 != 0,
+        pending: Vec::new(),
     };
     for &op in script {
         d.op(op);
@@ -353,14 +360,18 @@ pub fn ws_conn(data: &[u8]) {
     }
     // The rest of the stream, then whatever is queued.
     let mut rounds = 0;
-    while !d.stream.is_empty() && !d.closed {
+    while (!d.stream.is_empty() || !d.pending.is_empty()) && !d.closed {
         rounds += 1;
         assert!(rounds < 1_000_000, "the machine stopped taking input");
-        let before = d.stream.len();
+        let before = d.stream.len() + d.pending.len();
         d.feed(usize::MAX);
         d.poll();
         d.transmit(usize::MAX);
         d.check();
+        if d.in_place && d.stream.len() + d.pending.len() == before {
+            // What is left is an unfinished frame: the stream ended in it.
+            break;
+        }
         if d.stream.len() == before && d.conn.input_buf().is_empty() && !d.closed {
             // Nothing taken: only an unpolled event may hold input back, and
             // polling took it above; a full stop is a finding unless closed.
@@ -509,6 +520,11 @@ impl Driver<'_> {
 
     fn feed(&mut self, n: usize) {
         let n = n.min(self.stream.len());
+        if self.in_place {
+            self.pending.extend_from_slice(&self.stream[..n]);
+            self.stream = &self.stream[n..];
+            return self.feed_in_place();
+        }
         match self.conn.handle_input(self.now, &self.stream[..n]) {
             Ok(k) => {
                 assert!(k <= n);
@@ -520,6 +536,41 @@ impl Driver<'_> {
             }
         }
         self.note(None);
+    }
+
+    /// Gives the machine the driver's buffer until it takes nothing more:
+    /// a message it reports lies in the bytes it took and keeps its promises.
+    fn feed_in_place(&mut self) {
+        for _ in 0..MAX_EVENTS_PER_POLL {
+            if self.pending.is_empty() {
+                break;
+            }
+            match self.conn.handle_input_in_place(self.now, &mut self.pending) {
+                Ok(InPlaceInput { taken, message }) => {
+                    assert!(taken <= self.pending.len());
+                    if let Some(m) = message {
+                        assert!(m.payload.end <= taken && m.payload.start <= m.payload.end);
+                        assert!(!self.closed_event, "a message after Closed");
+                        let payload = &self.pending[m.payload];
+                        assert!(payload.len() <= self.config.max_message_size);
+                        if m.kind == MessageKind::Text {
+                            assert!(
+                                core::str::from_utf8(payload).is_ok(),
+                                "text that is not UTF-8"
+                            );
+                        }
+                    } else if taken == 0 {
+                        break;
+                    }
+                    self.pending.drain(..taken);
+                }
+                Err(e) => {
+                    self.pending.clear();
+                    self.note(Some(e));
+                }
+            }
+            self.note(None);
+        }
     }
 
     fn poll(&mut self) {

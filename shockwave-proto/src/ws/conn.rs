@@ -11,8 +11,11 @@
 //!   client frames need unpredictable masks, RFC 6455 section 5.3), with the
 //!   [`Extensions`] the handshake agreed on.
 //! - Input: [`Conn::handle_input`] (copying) or [`Conn::input_buf`] +
-//!   [`Conn::input_filled`] (the socket reads straight into the machine);
-//!   [`Conn::handle_eof`] when the peer shuts down its side.
+//!   [`Conn::input_filled`] (the socket reads straight into the machine), or
+//!   [`Conn::handle_input_in_place`] (the machine reads the driver's own
+//!   buffer and reports a single-frame message as a range of it, for drivers
+//!   that hand it on without a copy); [`Conn::handle_eof`] when the peer
+//!   shuts down its side.
 //! - Events: [`Conn::poll_event`] until `None`: [`Event::MessageReceived`],
 //!   [`Event::PingReceived`], [`Event::PongReceived`],
 //!   [`Event::CloseReceived`], and [`Event::Closed`] last. Each event borrows
@@ -98,9 +101,12 @@ use super::{Config, Error, ErrorKind, UsageError};
 use crate::buf::{ReadBuf, WriteBuf};
 use crate::time::Instant;
 
+mod in_place;
 mod send;
 mod transmit;
 
+use in_place::Input;
+pub use in_place::{InPlaceInput, InPlaceMessage};
 use transmit::Owed;
 
 /// Where a client's masking keys come from. Keys must be unpredictable to
@@ -250,6 +256,9 @@ pub struct Conn {
     framing_lost: bool,
     /// The peer's Close was read: nothing after it is (RFC 6455 section 5.5.1).
     close_read: bool,
+    /// The unfinished frame's bytes are in the caller's buffer
+    /// (`handle_input_in_place` left them there): only that call goes on.
+    frame_with_caller: bool,
     /// We failed the connection for a peer error: frames are only skipped
     /// now, looking for the peer's Close.
     failed: bool,
@@ -345,6 +354,7 @@ impl Conn {
             error: None,
             framing_lost: false,
             close_read: false,
+            frame_with_caller: false,
             failed: false,
             now: Instant::ZERO,
             close_deadline: None,
@@ -387,8 +397,9 @@ impl Conn {
         }
     }
 
-    /// Room to read the socket into; empty while an event waits to be polled
-    /// or once the connection takes no more input.
+    /// Room to read the socket into; empty while an event waits to be polled,
+    /// while [`Conn::handle_input_in_place`] left an unfinished frame with
+    /// its caller, or once the connection takes no more input.
     pub fn input_buf(&mut self) -> &mut [u8] {
         self.take_back();
         self.spare()
@@ -404,6 +415,12 @@ impl Conn {
             Some(e) if !had_error => Err(e),
             _ => Ok(()),
         }
+    }
+
+    /// Whether the connection still reads input: false once it is over
+    /// (stop reading the socket then).
+    pub fn takes_input(&self) -> bool {
+        self.closing != Closing::Done
     }
 
     /// The peer shut down its sending side (the TCP FIN, or END_STREAM on
@@ -422,7 +439,7 @@ impl Conn {
     }
 
     fn spare(&mut self) -> &mut [u8] {
-        if self.closing == Closing::Done || self.ready != Ready::Nothing {
+        if self.closing == Closing::Done || self.ready != Ready::Nothing || self.frame_with_caller {
             return &mut [];
         }
         // Only a frame that must be whole in the buffer (an unfinished header,
@@ -449,22 +466,40 @@ impl Conn {
     /// Runs the frame loop over the buffered bytes, turning an error into the
     /// failure of the connection.
     fn process(&mut self) {
-        if let Err(e) = self.advance() {
-            self.fail(e);
+        if self.read.is_empty() || self.frame_with_caller {
+            // Nothing to read here; a frame begun by `handle_input_in_place`
+            // has its bytes in the caller's buffer, not here.
+            self.flush_pong();
+            return;
+        }
+        // The frame loop works on the read buffer's bytes as an `Input`, the
+        // same code as over the caller's bytes in `handle_input_in_place`.
+        let mut read = core::mem::replace(&mut self.read, ReadBuf::detached());
+        let mut input = Input::new(read.data_mut());
+        self.run(&mut input);
+        let consumed = input.front;
+        read.consume(consumed);
+        self.read = read;
+    }
+
+    /// Runs the frame loop over `input`, turning an error into the failure
+    /// of the connection.
+    fn run(&mut self, input: &mut Input<'_>) {
+        if let Err(e) = self.advance(input) {
+            self.fail(e, input);
         }
         self.flush_pong();
     }
 
     /// Reads frames until an event is ready or the bytes run out.
-    fn advance(&mut self) -> Result<(), Error> {
+    fn advance(&mut self, input: &mut Input<'_>) -> Result<(), Error> {
         loop {
             if self.ready != Ready::Nothing {
                 return Ok(());
             }
             if self.close_read || self.framing_lost {
                 // Nothing more is read: drop what arrives.
-                let n = self.read.len();
-                self.read.consume(n);
+                input.consume(input.len());
                 return Ok(());
             }
             let frame = match self.frame {
@@ -478,22 +513,26 @@ impl Conn {
                             ..self.rules
                         },
                     };
-                    let Some((header, header_len)) = decode_header(self.read.data(), &rules)?
-                    else {
+                    let Some((header, header_len)) = decode_header(input.data(), &rules)? else {
                         return Ok(());
                     };
-                    let f = self.begin_frame(header, header_len)?;
+                    let f = self.begin_frame(header, header_len, input)?;
                     self.frame = Some(f);
                     f
                 }
             };
-            if !self.progress(frame)? {
+            if !self.progress(frame, input)? {
                 return Ok(());
             }
         }
     }
 
-    fn begin_frame(&mut self, header: FrameHeader, header_len: usize) -> Result<InFrame, Error> {
+    fn begin_frame(
+        &mut self,
+        header: FrameHeader,
+        header_len: usize,
+        input: &mut Input<'_>,
+    ) -> Result<InFrame, Error> {
         let mode = if header.opcode.is_control() {
             Mode::Control
         } else if self.failed {
@@ -511,7 +550,7 @@ impl Conn {
             mode,
         };
         if matches!(mode, Mode::Assemble | Mode::Skip) {
-            self.read.consume(header_len);
+            input.consume(header_len);
             f.header_len = 0;
         }
         if matches!(mode, Mode::InPlace(MessageKind::Text)) {
@@ -521,9 +560,9 @@ impl Conn {
     }
 
     /// Moves the current frame on with the buffered bytes; `true` once it is done.
-    fn progress(&mut self, mut f: InFrame) -> Result<bool, Error> {
+    fn progress(&mut self, mut f: InFrame, input: &mut Input<'_>) -> Result<bool, Error> {
         let len = f.header.payload_len;
-        let buffered = (self.read.len() - f.header_len) as u64;
+        let buffered = (input.len() - f.header_len) as u64;
         match f.mode {
             Mode::Control => {
                 if buffered < len {
@@ -531,20 +570,20 @@ impl Conn {
                 }
                 let (at, n) = (f.header_len, len as usize);
                 if let Some(key) = f.header.mask {
-                    apply_mask(&mut self.read.data_mut()[at..at + n], key, 0);
+                    apply_mask(&mut input.data_mut()[at..at + n], key, 0);
                 }
                 self.frame = None;
-                self.on_control(f.header.opcode, at, n)?;
+                self.on_control(f.header.opcode, at, n, input)?;
             }
             Mode::InPlace(kind) => {
                 let upto = buffered.min(len);
                 let (from, to) = (f.header_len + f.done as usize, f.header_len + upto as usize);
                 if let Some(key) = f.header.mask {
-                    apply_mask(&mut self.read.data_mut()[from..to], key, f.done);
+                    apply_mask(&mut input.data_mut()[from..to], key, f.done);
                 }
                 if kind == MessageKind::Text {
                     self.utf8
-                        .feed(&self.read.data()[from..to])
+                        .feed(&input.data()[from..to])
                         .map_err(|_| ErrorKind::InvalidUtf8)?;
                 }
                 f.done = upto;
@@ -566,14 +605,14 @@ impl Conn {
             Mode::Assemble | Mode::Skip => {
                 let n = buffered.min(len - f.done) as usize;
                 if f.mode == Mode::Assemble && n > 0 {
-                    let bytes = &mut self.read.data_mut()[..n];
+                    let bytes = &mut input.data_mut()[..n];
                     if let Some(key) = f.header.mask {
                         apply_mask(bytes, key, f.done);
                     }
                     self.assembly
                         .feed(bytes, self.inflater.as_mut(), &self.limits)?;
                 }
-                self.read.consume(n);
+                input.consume(n);
                 f.done += n as u64;
                 self.frame = Some(f);
                 if f.done < len {
@@ -590,7 +629,13 @@ impl Conn {
     }
 
     /// A whole control frame is at `at..at + len` of the read buffer, unmasked.
-    fn on_control(&mut self, opcode: OpCode, at: usize, len: usize) -> Result<(), Error> {
+    fn on_control(
+        &mut self,
+        opcode: OpCode,
+        at: usize,
+        len: usize,
+        input: &mut Input<'_>,
+    ) -> Result<(), Error> {
         let consume = at + len;
         match opcode {
             OpCode::Ping => {
@@ -598,11 +643,11 @@ impl Conn {
                 // (section 5.5.3: only the latest when several wait). Not after our Close.
                 if self.config.auto_pong && self.closing == Closing::Open {
                     let mut data = [0u8; MAX_CONTROL_PAYLOAD];
-                    data[..len].copy_from_slice(&self.read.data()[at..consume]);
+                    data[..len].copy_from_slice(&input.data()[at..consume]);
                     self.pending_pong = Some((data, len as u8));
                 }
                 self.ready = if self.failed {
-                    self.read.consume(consume);
+                    input.consume(consume);
                     Ready::Nothing
                 } else {
                     Ready::Ping { at, len, consume }
@@ -610,21 +655,21 @@ impl Conn {
             }
             OpCode::Pong => {
                 self.ready = if self.failed {
-                    self.read.consume(consume);
+                    input.consume(consume);
                     Ready::Nothing
                 } else {
                     Ready::Pong { at, len, consume }
                 };
             }
-            _ => return self.on_close(at, len),
+            _ => return self.on_close(at, len, input),
         }
         Ok(())
     }
 
-    fn on_close(&mut self, at: usize, len: usize) -> Result<(), Error> {
+    fn on_close(&mut self, at: usize, len: usize, input: &mut Input<'_>) -> Result<(), Error> {
         let consume = at + len;
         self.close_read = true;
-        let parsed = close::parse_payload(&self.read.data()[at..consume])
+        let parsed = close::parse_payload(&input.data()[at..consume])
             .map(|(code, reason)| (code, reason.len()));
         let (closing, action) = self.closing.on(CloseEvent::Receive);
         self.closing = closing;
@@ -633,7 +678,7 @@ impl Conn {
             Err(kind) => {
                 // The peer closed with a broken Close: answer with the error's
                 // code, and the connection is over.
-                self.read.consume(consume);
+                input.consume(consume);
                 let e = Error::new(kind);
                 if self.error.is_none() && action == CloseAction::Answer {
                     self.queue_close(e.close_code(), e.description().as_bytes());
@@ -647,7 +692,7 @@ impl Conn {
                     self.queue_close_payload(code_bytes.as_ref().map_or(&[][..], |c| &c[..]));
                 }
                 if self.failed {
-                    self.read.consume(consume);
+                    input.consume(consume);
                 } else {
                     self.ready = Ready::Close {
                         code,
@@ -664,8 +709,14 @@ impl Conn {
     /// Fails the connection for a peer error (RFC 6455 section 7.1.7): the
     /// Close frame with its code, then wait for the peer's (if the framing
     /// still allows reading it) or the timer.
-    fn fail(&mut self, e: Error) {
+    fn fail(&mut self, e: Error, input: &mut Input<'_>) {
         if self.error.is_some() {
+            // A second error, found by a later input, loses the framing too
+            // (as one found below does): left alone, its frame header would
+            // stay at the front of the buffer for good.
+            self.framing_lost = true;
+            self.frame = None;
+            input.consume(input.len());
             return;
         }
         self.error = Some(e);
@@ -687,7 +738,7 @@ impl Conn {
                 Mode::InPlace(_) | Mode::Control => f.header_len + f.done as usize,
                 Mode::Assemble | Mode::Skip => 0,
             };
-            self.read.consume(in_buffer.min(self.read.len()));
+            input.consume(in_buffer.min(input.len()));
             f.header_len = 0;
             f.mode = Mode::Skip;
         }
@@ -696,9 +747,10 @@ impl Conn {
         }
         // Keep reading: the peer's Close may already be buffered. A second
         // error loses the framing.
-        if self.advance().is_err() {
+        if self.advance(input).is_err() {
             self.framing_lost = true;
             self.frame = None;
+            input.consume(input.len());
         }
     }
 

@@ -14,25 +14,33 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use bytes::{Bytes, BytesMut};
-use shockwave_proto::ws::{Conn, Event, MessageKind, UsageError};
+use bytes::{Buf, Bytes, BytesMut};
+use shockwave_proto::Instant;
+use shockwave_proto::ws::{Conn, Event, InPlaceInput, MessageKind, UsageError};
+use tokio::io::AsyncReadExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
 use super::{CloseFrame, Error, Message, Utf8Bytes};
 use crate::time::{now, to_tokio};
 
+/// The socket is read into the connection's own buffer, and a message that
+/// is one uncompressed frame is split out of it as it lies there (no copy:
+/// `Conn::handle_input_in_place`). A read asks for at least this much room;
+/// the room doubles, up to `READ_MAX`, while reads fill all of it.
+const READ_MIN: usize = 4 * 1024;
+const READ_MAX: usize = 256 * 1024;
+
 /// Messages longer than this are copied into a buffer of their own; shorter
 /// ones into the thread's receive buffer.
 const REUSE_LIMIT: usize = 64 * 1024;
 
 thread_local! {
-    /// The buffer received messages are split from, one per thread rather
+    /// What the machine reassembled (fragmented or compressed messages) and
+    /// control frames are copied into this buffer, one per thread rather
     /// than per connection: a message dropped before the next one arrives
     /// (on any connection of the thread) costs no allocation, and the next
-    /// copy writes to memory still in the cache. Per connection, 32 echoing
-    /// sockets of 64 KiB messages spent a third of their time in that copy,
-    /// writing to cold memory.
+    /// copy writes to memory still in the cache.
     static INCOMING: RefCell<BytesMut> = RefCell::new(BytesMut::new());
 }
 
@@ -41,6 +49,35 @@ thread_local! {
 /// machine's queue, where they can leave together with others in one slice
 /// (copying a few KiB costs less than a write of a separate slice).
 const HAND_OVER_MIN: usize = 8 * 1024;
+
+/// An event the machine hands out from its own buffers, as a message: the
+/// payload is copied.
+fn copied(event: Event<'_>) -> Message {
+    let copy = |payload: &[u8]| -> Bytes {
+        if payload.len() > REUSE_LIMIT {
+            return Bytes::copy_from_slice(payload);
+        }
+        INCOMING.with_borrow_mut(|incoming| {
+            incoming.extend_from_slice(payload);
+            incoming.split().freeze()
+        })
+    };
+    match event {
+        Event::MessageReceived {
+            kind: MessageKind::Text,
+            payload,
+        } => Message::Text(Utf8Bytes::validated(copy(payload))),
+        Event::MessageReceived { payload, .. } => Message::Binary(copy(payload)),
+        Event::PingReceived(p) => Message::Ping(copy(p)),
+        Event::PongReceived(p) => Message::Pong(copy(p)),
+        Event::CloseReceived { code, reason } => {
+            let reason = Utf8Bytes::validated(copy(reason));
+            Message::Close(code.map(|code| CloseFrame { code, reason }))
+        }
+        // Not a message: `next_event` stops before it.
+        Event::Closed => Message::Close(None),
+    }
+}
 
 /// Where the connection stands, beyond what the machine knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,8 +137,14 @@ pub(crate) struct Inner<S> {
     conn: Conn,
     client: bool,
     protocol: Option<String>,
-    /// Bytes read with the handshake that belong to the WebSocket stream.
-    preread: Bytes,
+    /// What was read from the socket (first the handshake's leftover) and
+    /// not taken by the machine yet: at most an unfinished frame and the
+    /// read that brought it. Messages are split from its front.
+    incoming: BytesMut,
+    /// The room the next read asks for.
+    read_size: usize,
+    /// When the bytes in `incoming` arrived.
+    read_at: Instant,
     wakers: Arc<Wakers>,
     proxy: Waker,
     /// A message the machine could not take yet (at most one).
@@ -155,12 +198,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     ) -> Self {
         let wakers = Arc::new(Wakers::default());
         let proxy = Waker::from(wakers.clone());
+        let mut incoming = BytesMut::with_capacity(READ_MIN.max(preread.len()));
+        incoming.extend_from_slice(&preread);
         Inner {
             io,
             conn,
             client,
             protocol,
-            preread,
+            incoming,
+            read_size: READ_MIN,
+            read_at: now(),
             wakers,
             proxy,
             pending: None,
@@ -231,6 +278,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                     }
                     return Poll::Ready(Some(Ok(message)));
                 }
+                if self.report.is_some() {
+                    continue;
+                }
             } else {
                 return self.poll_finish(cx).map(|()| None);
             }
@@ -263,63 +313,76 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     }
 
     /// The next event as a message; `None` when there is none (or it was the
-    /// last, `Closed`: the end shows in `is_closed`).
+    /// last, `Closed`: the end shows in `is_closed`). A message that is one
+    /// uncompressed frame is split from `incoming` without a copy; what the
+    /// machine hands out from its own buffers is copied.
     fn next_event(&mut self) -> Option<Message> {
-        let copy = |payload: &[u8]| -> Bytes {
-            if payload.len() > REUSE_LIMIT {
-                return Bytes::copy_from_slice(payload);
+        loop {
+            match self.conn.poll_event() {
+                Some(Event::Closed) => return None,
+                Some(event) => return Some(copied(event)),
+                None => {}
             }
-            INCOMING.with_borrow_mut(|incoming| {
-                incoming.extend_from_slice(payload);
-                incoming.split().freeze()
-            })
-        };
-        Some(match self.conn.poll_event()? {
-            Event::MessageReceived {
-                kind: MessageKind::Text,
-                payload,
-            } => Message::Text(Utf8Bytes::validated(copy(payload))),
-            Event::MessageReceived { payload, .. } => Message::Binary(copy(payload)),
-            Event::PingReceived(p) => Message::Ping(copy(p)),
-            Event::PongReceived(p) => Message::Pong(copy(p)),
-            Event::CloseReceived { code, reason } => {
-                let reason = Utf8Bytes::validated(copy(reason));
-                Message::Close(code.map(|code| CloseFrame { code, reason }))
+            if self.incoming.is_empty() {
+                return None;
             }
-            Event::Closed => return None,
-        })
+            match self
+                .conn
+                .handle_input_in_place(self.read_at, &mut self.incoming)
+            {
+                Ok(InPlaceInput {
+                    taken,
+                    message: Some(m),
+                }) => {
+                    let mut frame = self.incoming.split_to(taken);
+                    frame.advance(m.payload.start);
+                    frame.truncate(m.payload.len());
+                    let payload = frame.freeze();
+                    return Some(match m.kind {
+                        MessageKind::Text => Message::Text(Utf8Bytes::validated(payload)),
+                        MessageKind::Binary => Message::Binary(payload),
+                    });
+                }
+                // An unfinished frame: read more.
+                Ok(InPlaceInput { taken: 0, .. }) => return None,
+                Ok(InPlaceInput { taken, .. }) => self.incoming.advance(taken),
+                Err(e) => {
+                    // The machine took all (and keeps what it still needs).
+                    self.incoming.clear();
+                    self.report = Some(Error::Protocol(e));
+                    return None;
+                }
+            }
+        }
     }
 
-    /// Reads once into the machine (the handshake's leftover first).
+    /// Reads once into `incoming`: the machine works on it in `next_event`.
     fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let buf = self.conn.input_buf();
-        if buf.is_empty() {
-            // An event waits, or the machine takes no more input: the write
-            // or the timer registered the waker.
+        if !self.conn.takes_input() {
+            // The machine takes no more input: the write or the timer
+            // registered the waker.
             return Poll::Pending;
         }
-        let now = now();
-        if !self.preread.is_empty() {
-            let n = buf.len().min(self.preread.len());
-            buf[..n].copy_from_slice(&self.preread.split_to(n));
-            if let Err(e) = self.conn.input_filled(now, n) {
-                self.report = Some(Error::Protocol(e));
-            }
-            return Poll::Ready(Ok(()));
+        let room = self.incoming.capacity() - self.incoming.len();
+        if room < self.read_size {
+            // Reclaims the front (messages the application dropped) when it
+            // can, else allocates: a message still held keeps its buffer.
+            self.incoming.reserve(self.read_size);
         }
-        let mut rb = ReadBuf::new(buf);
-        match Pin::new(&mut self.io).poll_read(cx, &mut rb) {
+        let room = self.incoming.capacity() - self.incoming.len();
+        let read = std::pin::pin!(self.io.read_buf(&mut self.incoming)).poll(cx);
+        match read {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Ready(Ok(())) => {
-                let n = rb.filled().len();
-                let result = if n == 0 {
-                    self.conn.handle_eof(now)
-                } else {
-                    self.conn.input_filled(now, n)
-                };
-                if let Err(e) = result {
-                    self.report = Some(Error::Protocol(e));
+            Poll::Ready(Ok(n)) => {
+                self.read_at = now();
+                if n == 0 {
+                    if let Err(e) = self.conn.handle_eof(self.read_at) {
+                        self.report = Some(Error::Protocol(e));
+                    }
+                } else if n == room {
+                    // The socket had more than the room: read more at once.
+                    self.read_size = (self.read_size * 2).min(READ_MAX);
                 }
                 Poll::Ready(Ok(()))
             }
@@ -332,6 +395,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             return false;
         };
         let current = now();
+        self.read_at = current;
         let due = if deadline <= current {
             true
         } else {
@@ -735,6 +799,46 @@ mod tests {
         assert_eq!(writes.load(Ordering::Relaxed), 1, "writes for 16 echoes");
         drop(peer);
         echo.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_single_frame_message_is_split_from_the_read_buffer() {
+        let (mut socket, mut peer, _) = server();
+        // Two masked text frames in one write: "message 0", "message 1".
+        let wire = batch(2);
+        peer.write_all(&wire).await.unwrap();
+        let Some(Ok(Message::Text(first))) = socket.recv().await else {
+            panic!("no text")
+        };
+        let Some(Ok(Message::Text(second))) = socket.recv().await else {
+            panic!("no text")
+        };
+        assert_eq!(
+            (first.as_str(), second.as_str()),
+            ("message 0", "message 1")
+        );
+        // Not copied: both lie where they were read, the second's 6-byte
+        // header (2 + the 4-byte mask) between them.
+        let (a, b) = (first.as_bytes().as_ptr(), second.as_bytes().as_ptr());
+        assert_eq!(b as usize - a as usize, "message 0".len() + 6);
+        // A fragmented message is reassembled by the machine and copied out.
+        let mut client = Conn::client(
+            Config::default(),
+            Extensions::default(),
+            Box::new(|| [9, 8, 7, 6]),
+        );
+        client
+            .send_fragment(MessageKind::Binary, b"frag", false)
+            .unwrap();
+        client
+            .send_fragment(MessageKind::Binary, b"ments", true)
+            .unwrap();
+        let out = client.poll_transmit().unwrap().to_vec();
+        peer.write_all(&out).await.unwrap();
+        let Some(Ok(Message::Binary(joined))) = socket.recv().await else {
+            panic!("no binary")
+        };
+        assert_eq!(&joined[..], b"fragments");
     }
 
     #[tokio::test]
