@@ -8,54 +8,17 @@ mod hello;
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::{BufReader, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::{TestServer, client, read_response};
 use shockwave_mio::Options;
-
-struct CountingOnLoopThread;
-
-static LOOP_ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    static IS_LOOP_THREAD: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if IS_LOOP_THREAD.try_with(Cell::get).unwrap_or(false) {
-        LOOP_ALLOCS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting
-// touches only an atomic and a const-initialised thread-local (no allocation).
-unsafe impl GlobalAlloc for CountingOnLoopThread {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: the caller's contract for `layout` is passed on as is.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: `ptr` was allocated by `System` with `layout` (all allocations go there).
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as for `realloc`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use shockwave_testkit::{Counting, Tally, assert_counter_counts, count_this_thread_into};
 
 #[global_allocator]
-static ALLOCATOR: CountingOnLoopThread = CountingOnLoopThread;
+static GLOBAL: Counting = Counting;
+
+/// What the loop's thread allocates.
+static LOOP: Tally = Tally::new();
 
 const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 const ECHO: &[u8] = b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello";
@@ -80,10 +43,15 @@ fn round(writer: &mut impl Write, reader: &mut BufReader<std::net::TcpStream>) {
 }
 
 #[test]
+fn the_counter_counts() {
+    assert_counter_counts();
+}
+
+#[test]
 fn no_allocation_per_request_after_warm_up() {
     let server = TestServer::start(
         || {
-            IS_LOOP_THREAD.with(|c| c.set(true));
+            count_this_thread_into(&LOOP);
             hello::Hello::default()
         },
         Options::default(),
@@ -92,12 +60,12 @@ fn no_allocation_per_request_after_warm_up() {
     for _ in 0..50 {
         round(&mut writer, &mut reader);
     }
-    let warm = LOOP_ALLOCS.load(Ordering::Relaxed);
+    let warm = LOOP.counts().allocations;
     const ROUNDS: usize = 300;
     for _ in 0..ROUNDS {
         round(&mut writer, &mut reader);
     }
-    let after = LOOP_ALLOCS.load(Ordering::Relaxed);
+    let after = LOOP.counts().allocations;
     assert!(warm > 0, "the counter counts on the loop thread");
     assert_eq!(
         after - warm,

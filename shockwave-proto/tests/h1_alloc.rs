@@ -1,9 +1,15 @@
 //! Zero allocations per request in steady state: a counting global allocator
 //! around a warmed server connection driving keep-alive and pipelined requests.
 
-mod counting;
+use shockwave_testkit::{Counting, allocations_in, assert_counter_counts};
 
-use counting::allocations_in;
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn the_counter_counts() {
+    assert_counter_counts();
+}
 
 use shockwave_proto::Instant;
 use shockwave_proto::h1::server::{ServerConn, ServerEvent};

@@ -2,9 +2,15 @@
 //! around a warmed client and server pair serving GETs and small POSTs,
 //! several streams at a time.
 
-mod counting;
+use shockwave_testkit::{Counting, allocations_in, assert_counter_counts};
 
-use counting::allocations_in;
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn the_counter_counts() {
+    assert_counter_counts();
+}
 
 use shockwave_proto::Instant;
 use shockwave_proto::h2::{ClientConn, ClientEvent, Config, ServerConn, ServerEvent, StreamId};

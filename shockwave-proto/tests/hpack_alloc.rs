@@ -4,12 +4,19 @@
 //! Decoders and encoders are made per story (a story is a connection), before
 //! counting starts: what is measured is the per-block and per-field work.
 
-mod counting;
 mod hpack_support;
 
-use counting::allocations_in;
 use hpack_support::{Story, corpus_or_skip, raw_stories, stories};
 use shockwave_proto::hpack::{Decoder, Encoder, HeaderList};
+use shockwave_testkit::{Counting, allocations_in, assert_counter_counts};
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn the_counter_counts() {
+    assert_counter_counts();
+}
 
 /// One decoder per story, at the story's starting table size.
 fn decoders(stories: &[Story]) -> Vec<Decoder> {

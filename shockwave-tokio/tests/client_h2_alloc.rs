@@ -6,35 +6,12 @@
 
 mod client_support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use client_support::{PyServer, pattern};
 use http_body_util::BodyExt;
+use shockwave_testkit::{Counting, all_threads};
 use shockwave_tokio::client::Client;
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded to the system allocator unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's contract is System's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract is System's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's contract is System's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -46,7 +23,7 @@ const SIZE: usize = 4 << 20;
 async fn download(client: &Client, url: &str, len: usize) -> (usize, usize) {
     let mut received = Vec::with_capacity(len);
     let expected = pattern(len);
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = all_threads().allocations;
     let response = client.get(url).await.expect("GET");
     let mut body = response.into_body();
     let mut frames = 0;
@@ -56,7 +33,7 @@ async fn download(client: &Client, url: &str, len: usize) -> (usize, usize) {
         frames += 1;
     }
     drop(body);
-    let allocations = ALLOCATIONS.load(Ordering::SeqCst) - before;
+    let allocations = all_threads().allocations - before;
     assert!(received == expected, "body differs");
     (frames, allocations)
 }

@@ -4,52 +4,10 @@
 //! POST echo) on a current-thread runtime, with a client in the same runtime
 //! that reuses its buffers, while a counting allocator watches this thread.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use shockwave_testkit::{Counting, assert_counter_counts, start_counting, stop_counting};
 use shockwave_tokio::server::{Reference, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-static BYTES: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count(size: usize) {
-    if COUNTING.with(Cell::get) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        BYTES.fetch_add(size, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(new_size);
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -133,20 +91,14 @@ fn native_keep_alive_requests_allocate_nothing() {
         }
 
         // The counter sees this thread's allocations.
-        COUNTING.with(|c| c.set(true));
-        drop(std::hint::black_box(Vec::<u8>::with_capacity(10)));
-        COUNTING.with(|c| c.set(false));
-        assert_eq!(ALLOCS.swap(0, Ordering::Relaxed), 1);
-        BYTES.store(0, Ordering::Relaxed);
+        assert_counter_counts();
 
-        COUNTING.with(|c| c.set(true));
+        start_counting();
         for i in 0..1000 {
             exchange(&mut stream, &mut buf, i).await;
         }
-        COUNTING.with(|c| c.set(false));
-
-        let allocs = ALLOCS.load(Ordering::Relaxed);
-        let bytes = BYTES.load(Ordering::Relaxed);
+        let counted = stop_counting();
+        let (allocs, bytes) = (counted.allocations, counted.bytes);
         println!("1000 keep-alive requests: {allocs} allocations, {bytes} bytes");
         assert_eq!(allocs, 0, "{bytes} bytes allocated over 1000 requests");
     });
@@ -244,14 +196,12 @@ fn native_h2_requests_allocate_nothing() {
             h2_round(&mut stream, &mut client, round).await;
         }
 
-        COUNTING.with(|c| c.set(true));
+        start_counting();
         for round in 0..250 {
             h2_round(&mut stream, &mut client, round).await;
         }
-        COUNTING.with(|c| c.set(false));
-
-        let allocs = ALLOCS.swap(0, Ordering::Relaxed);
-        let bytes = BYTES.swap(0, Ordering::Relaxed);
+        let counted = stop_counting();
+        let (allocs, bytes) = (counted.allocations, counted.bytes);
         println!("1000 HTTP/2 requests (4 streams at a time): {allocs} allocations, {bytes} bytes");
         assert_eq!(
             allocs, 0,
