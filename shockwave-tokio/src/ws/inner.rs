@@ -29,7 +29,7 @@ use crate::time::{now, to_tokio};
 /// `Conn::handle_input_in_place`). A read asks for at least this much room;
 /// the room doubles, up to `READ_MAX`, while reads fill all of it.
 const READ_MIN: usize = 4 * 1024;
-const READ_MAX: usize = 256 * 1024;
+const READ_MAX: usize = 64 * 1024;
 
 /// Messages longer than this are copied into a buffer of their own; shorter
 /// ones into the thread's receive buffer.
