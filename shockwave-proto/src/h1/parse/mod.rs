@@ -212,10 +212,9 @@ const HTTP10: u64 = u64::from_le_bytes(*b"HTTP/1.0");
 /// Reads 8 bytes at `at` as a little-endian word, if there are 8.
 #[inline(always)]
 fn word_at(buf: &[u8], at: usize) -> Option<u64> {
-    let b = buf.get(at..at.checked_add(8)?)?;
-    let mut w = [0u8; 8];
-    w.copy_from_slice(b);
-    Some(u64::from_le_bytes(w))
+    // Two compares (`at` in the buffer, 8 bytes after it), no overflow check.
+    let w = buf.get(at..)?.first_chunk::<8>()?;
+    Some(u64::from_le_bytes(*w))
 }
 
 /// Parses `HTTP-version` at `at` (RFC 9112 section 2.3): `HTTP/` DIGIT `.` DIGIT.
@@ -260,10 +259,8 @@ const CRLF: u16 = u16::from_le_bytes(*b"\r\n");
 /// Reads 2 bytes at `at` as a little-endian word, if there are 2.
 #[inline(always)]
 fn pair_at(buf: &[u8], at: usize) -> Option<u16> {
-    match buf.get(at..at.checked_add(2)?)? {
-        &[a, b] => Some(u16::from_le_bytes([a, b])),
-        _ => None,
-    }
+    let w = buf.get(at..)?.first_chunk::<2>()?;
+    Some(u16::from_le_bytes(*w))
 }
 
 /// The first offset from `at` that is not OWS (SP or HTAB, RFC 9110 section 5.6.3).
