@@ -2,6 +2,42 @@
 
 use super::*;
 
+/// What writing a head's status line and fields gives: what the fields mean.
+type Written = Result<AppFields, UsageError>;
+
+/// The application's fields of a response head, as a command was given them.
+/// A trait rather than a closure, so that the short path inlines the cache's
+/// comparison instead of calling it.
+pub(super) trait HeadFields {
+    /// Writes the status line and the fields through the head cache.
+    fn write(self, cache: &mut HeadCache, out: &mut Vec<u8>, status: u16) -> Written;
+}
+
+/// Fields given as a slice: compared with the cached ones count first.
+struct Slice<'f>(&'f [(&'f [u8], &'f [u8])]);
+
+impl HeadFields for Slice<'_> {
+    #[inline(always)]
+    fn write(self, cache: &mut HeadCache, out: &mut Vec<u8>, status: u16) -> Written {
+        cache.write_slice(out, status, self.0)
+    }
+}
+
+/// Fields given as any iterator of name-value pairs.
+struct Iter<I>(I);
+
+impl<I, N, V> HeadFields for Iter<I>
+where
+    I: IntoIterator<Item = (N, V)>,
+    N: AsRef<[u8]>,
+    V: AsRef<[u8]>,
+{
+    #[inline(always)]
+    fn write(self, cache: &mut HeadCache, out: &mut Vec<u8>, status: u16) -> Written {
+        cache.write(out, status, self.0)
+    }
+}
+
 impl ServerConn {
     // ----- commands -----
 
@@ -60,7 +96,7 @@ impl ServerConn {
         N: AsRef<[u8]>,
         V: AsRef<[u8]>,
     {
-        self.start_response(status, body, |cache, out| cache.write(out, status, fields))
+        self.start_response(status, body, Iter(fields))
     }
 
     /// [`ServerConn::send_response`] with the writer of the status line and
@@ -70,7 +106,7 @@ impl ServerConn {
         &mut self,
         status: u16,
         body: BodyFraming,
-        write_fields: impl FnOnce(&mut HeadCache, &mut Vec<u8>) -> Result<AppFields, UsageError>,
+        fields: impl HeadFields,
     ) -> Result<(), UsageError> {
         self.check_open()?;
         // Only the flag is read here: the exchange is copied on the general path alone.
@@ -102,19 +138,19 @@ impl ServerConn {
                 BodyFraming::Length(n) => (body, BodyWriter::Length(n)),
                 BodyFraming::Chunked => (body, BodyWriter::Chunked),
                 BodyFraming::CloseDelimited => {
-                    return self.start_general(status, body, write_fields);
+                    return self.start_general(status, body, fields);
                 }
             };
             let end = HeadEnd {
                 framing: Some(wire),
                 connection: Connection::Unsaid,
             };
-            let app = self.write_head(false, write_fields, |_| end)?;
+            let app = self.write_head(status, false, fields, |_| end)?;
             self.keep_alive = !app.close;
             self.start_body(writer);
             return Ok(());
         }
-        self.start_general(status, body, write_fields)
+        self.start_general(status, body, fields)
     }
 
     /// [`ServerConn::start_response`] for any exchange: every status and
@@ -124,7 +160,7 @@ impl ServerConn {
         &mut self,
         status: u16,
         body: BodyFraming,
-        write_fields: impl FnOnce(&mut HeadCache, &mut Vec<u8>) -> Result<AppFields, UsageError>,
+        fields: impl HeadFields,
     ) -> Result<(), UsageError> {
         let Some(ex) = self.exchange else {
             return Err(UsageError::NoRequestPending);
@@ -184,7 +220,7 @@ impl ServerConn {
             && !upgrade
             && !abandoned_body
             && wire_framing != Some(BodyFraming::CloseDelimited);
-        let app = self.write_head(send_continue, write_fields, |app| {
+        let app = self.write_head(status, send_continue, fields, |app| {
             let keep_alive = persists && !app.close;
             let connection = if upgrade || (!keep_alive && app.close) {
                 // Said by the application's own `connection` field, or not at all.
@@ -223,8 +259,9 @@ impl ServerConn {
     #[inline(always)]
     fn write_head(
         &mut self,
+        status: u16,
         send_continue: bool,
-        write_fields: impl FnOnce(&mut HeadCache, &mut Vec<u8>) -> Result<AppFields, UsageError>,
+        fields: impl HeadFields,
         end: impl FnOnce(&AppFields) -> HeadEnd,
     ) -> Result<AppFields, UsageError> {
         let v = self.write.vec();
@@ -232,7 +269,7 @@ impl ServerConn {
         if send_continue {
             v.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
         }
-        let app = match write_fields(&mut self.head_cache, v) {
+        let app = match fields.write(&mut self.head_cache, v, status) {
             Ok(app) => app,
             Err(e) => {
                 v.truncate(mark);
@@ -263,9 +300,7 @@ impl ServerConn {
         body: &[u8],
     ) -> Result<(), UsageError> {
         let framing = BodyFraming::Length(body.len() as u64);
-        self.start_response(status, framing, |cache, out| {
-            cache.write_slice(out, status, fields)
-        })?;
+        self.start_response(status, framing, Slice(fields))?;
         // The head announced exactly `body.len()` bytes (HEAD and no-content
         // statuses end at the head, and are `Send::Done` already).
         if let Send::Body(BodyWriter::Length(_)) = self.send {
