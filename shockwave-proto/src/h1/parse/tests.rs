@@ -617,7 +617,7 @@ fn parse_with(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 1000 }))]
     /// The one-pass parser changes nothing: every head, accepted or declined,
     /// parses to the same result, fields included, as with the general parser
     /// alone, with every kernel.
