@@ -2,13 +2,18 @@
 //! around a warmed client/server pair exchanging uncompressed messages both
 //! ways, text and binary, some fragmented with pings between the fragments.
 
-mod counting;
-
-use counting::allocations_in;
-
 use shockwave_proto::Instant;
 use shockwave_proto::ws::handshake::Extensions;
 use shockwave_proto::ws::{Config, Conn, Event, MessageKind};
+use shockwave_testkit::{Counting, allocations_in, assert_counter_counts};
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn the_counter_counts() {
+    assert_counter_counts();
+}
 
 const TEXT: &str =
     "Zero allocations per message: κόσμε, €, 😀. The quick brown fox jumps over the lazy dog. ";

@@ -8,53 +8,18 @@
 //! allocation: the read buffer takes back its room. The large message spans
 //! several reads and is written from its own buffer.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use bytes::Bytes;
+use shockwave_testkit::{Counting, assert_counter_counts, start_counting, stop_counting};
 use shockwave_tokio::server::{Reference, Server};
 use shockwave_tokio::ws::{ClientStream, Connector, Message, Utf8Bytes, WebSocket};
 
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if COUNTING.with(Cell::get) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+#[test]
+fn the_counter_counts() {
+    assert_counter_counts();
+}
 
 const TEXT: &str = "a short text message, echoed";
 
@@ -78,11 +43,9 @@ async fn round_trips(connector: Connector, url: &str) -> usize {
         (Message::Binary(Bytes::from_static(&LARGE)), LARGE.len()),
     ];
     echo(&mut socket, 300, &messages).await;
-    ALLOCS.store(0, Ordering::Relaxed);
-    COUNTING.with(|c| c.set(true));
+    start_counting();
     echo(&mut socket, 1500, &messages).await;
-    COUNTING.with(|c| c.set(false));
-    ALLOCS.load(Ordering::Relaxed)
+    stop_counting().allocations
 }
 
 #[test]
