@@ -44,10 +44,16 @@ pub(super) fn request_head<K: Kernel>(
     if buf.get(target_start) != Some(&b'/') || method == Method::Connect {
         return None;
     }
-    let target_end = k.target_end(buf, target_start);
-    if target_end - target_start > opts.max_request_target_size
-        || buf.get(target_end) != Some(&b' ')
-    {
+    // No further than the general parser looks: one byte past the longest
+    // target (`buf[target_start]` exists, so the subtraction cannot wrap).
+    let limit = opts.max_request_target_size;
+    let window = if buf.len() - target_start > limit {
+        &buf[..target_start + limit + 1]
+    } else {
+        buf
+    };
+    let target_end = k.target_end(window, target_start);
+    if target_end - target_start > limit || buf.get(target_end) != Some(&b' ') {
         return None;
     }
     // HTTP-version CRLF (RFC 9112 section 2.3).
