@@ -13,6 +13,10 @@
 
 use crate::simd::utf8::{Verdict, sequence, validate, validate_open};
 
+/// Pieces up to this long are tested for ASCII first (`<[u8]>::is_ascii`,
+/// a word at a time): cheaper than the kernels' setup when they are.
+const SHORT_ASCII: usize = 64;
+
 /// The text was not UTF-8.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Utf8Error;
@@ -57,6 +61,11 @@ impl Utf8Validator {
             };
             self.continue_with(b)?;
             rest = r;
+        }
+        // A short all-ASCII piece (chat-sized text) ends with a word test,
+        // before any kernel's setup.
+        if rest.len() <= SHORT_ASCII && rest.is_ascii() {
+            return Ok(());
         }
         // A long piece is read whole by the vector kernel, which reports an
         // open end instead of failing it; a short one is cut before its open end.
