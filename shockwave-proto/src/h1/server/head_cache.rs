@@ -89,12 +89,19 @@ impl HeadCache {
         fields: &[(&[u8], &[u8])],
     ) -> Result<AppFields, UsageError> {
         if status == self.status && fields.len() == self.count {
+            // A plain loop: as an iterator adaptor (`all`) the comparison was
+            // left out of line in some builds.
             let mut at = self.fields_at;
-            let equal = fields.iter().enumerate().all(|(i, &(name, value))| {
-                self.line_len(i, at, name, value)
-                    .map(|len| at += len)
-                    .is_some()
-            });
+            let mut equal = true;
+            for (i, &(name, value)) in fields.iter().enumerate() {
+                match self.line_len(i, at, name, value) {
+                    Some(len) => at += len,
+                    None => {
+                        equal = false;
+                        break;
+                    }
+                }
+            }
             if equal {
                 out.extend_from_slice(&self.bytes);
                 return Ok(self.app);
