@@ -7,7 +7,7 @@
 //! | `max_headers` | 100 | field lines of a message, head and trailers together | 431 |
 //! | `max_chunk_extensions_size` | 4 KiB | chunk-extension bytes summed over one body | 400 |
 //! | `max_body_size` | 1 GiB | bytes of one request body (server) or response body (client) | 413 (server), error (client) |
-//! | `read_buffer_initial` | 4 KiB | the read buffer when the connection starts; doubles (to `max_head_size`) for a long head or a body streaming in full reads | — |
+//! | `read_buffer_initial` | 2 KiB | the read buffer when the connection starts; doubles (to `max_head_size`) for a long head or a body streaming in full reads | — |
 //! | `max_write_buffer` | 64 KiB | bytes queued by `send_data` and friends before `OutputFull` | `UsageError::OutputFull` |
 //! | `header_read_timeout` | 30 s | from the first byte of a head to its end (slowloris) | 408 and close |
 //! | `keep_alive_timeout` | 60 s | idle time between messages | quiet close |
@@ -65,7 +65,7 @@ impl Default for Config {
             max_headers: 100,
             max_chunk_extensions_size: 4 * 1024,
             max_body_size: 1 << 30,
-            read_buffer_initial: 4 * 1024,
+            read_buffer_initial: 2 * 1024,
             max_write_buffer: 64 * 1024,
             header_read_timeout: Duration::from_secs(30),
             keep_alive_timeout: Duration::from_secs(60),
