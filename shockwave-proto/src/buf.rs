@@ -40,6 +40,19 @@ impl ReadBuf {
         }
     }
 
+    /// A buffer that may grow to `max` bytes and has no room yet: it allocates
+    /// when it is first asked to hold something ([`ReadBuf::reserve_total`]).
+    pub const fn unallocated(max: usize) -> Self {
+        ReadBuf {
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            max,
+            offered: 0,
+            grow: false,
+        }
+    }
+
     /// A buffer with no room that allocates nothing: what stands in for a
     /// machine's buffer while its bytes are lent out (`core::mem::replace`).
     pub const fn detached() -> Self {

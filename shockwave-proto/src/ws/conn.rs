@@ -335,7 +335,9 @@ impl Conn {
                 max_message_size: config.max_message_size,
                 max_fragments: config.max_fragments,
             },
-            read: ReadBuf::new(config.read_buffer_initial, read_limit),
+            // Allocated on first use: a driver that lends the machine its own
+            // bytes (`handle_input_in_place`) may never need it.
+            read: ReadBuf::unallocated(read_limit.max(1)),
             write: WriteBuf::new(INITIAL_WRITE_BUFFER, config.max_write_buffer),
             masks,
             inflater,
@@ -441,6 +443,10 @@ impl Conn {
     fn spare(&mut self) -> &mut [u8] {
         if self.closing == Closing::Done || self.ready != Ready::Nothing || self.frame_with_caller {
             return &mut [];
+        }
+        if self.read.capacity() == 0 {
+            let initial = self.config.read_buffer_initial.clamp(1, self.read.limit());
+            self.read.reserve_total(initial);
         }
         // Only a frame that must be whole in the buffer (an unfinished header,
         // an in-place message, a control frame) makes a full buffer grow; a
