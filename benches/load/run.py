@@ -81,6 +81,17 @@ def memory_slope(name, args, pipelined):
     return (peak_after(name, args, pipelined, high) - peak_after(name, args, pipelined, low)) / (high - low)
 
 
+def rows(results, names):
+    """(name, shape, result, hyper's result in that shape) for every measured
+    server, keep-alive first."""
+    for pipelined in (False, True):
+        hyper = results.get(("hyper", pipelined))
+        for name in names:
+            r = results.get((name, pipelined))
+            if r is not None:
+                yield name, "pipelined" if pipelined else "keep-alive", r, hyper
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
@@ -102,34 +113,22 @@ def main():
     print("| server | shape | requests/s | p99 ms | server CPU µs/req | peak RSS KiB | KiB/conn "
           "| vs hyper req/s | vs hyper CPU/req | vs hyper KiB/conn |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for pipelined in (False, True):
-        hyper = results.get(("hyper", pipelined))
-        for name in names:
-            r = results.get((name, pipelined))
-            if r is None:
-                continue
-            ratio = r["rps"] / hyper["rps"] if hyper else float("nan")
-            mem = r["slope"] / hyper["slope"] if hyper and hyper["slope"] > 0 else float("nan")
-            shape = "pipelined" if pipelined else "keep-alive"
-            err = f" ({r['errors']} non-2xx)" if r["errors"] else ""
-            cpu = hyper["cpu_us"] / r["cpu_us"] if hyper and r["cpu_us"] > 0 else float("nan")
-            print(f"| {name} | {shape} | {r['rps']:.0f}{err} | {r['p99']:.2f} | {r['cpu_us']:.2f} | {r['peak']} | "
-                  f"{r['slope']:.1f} | {ratio:.2f}x | {cpu:.2f}x | {mem:.2f}x |")
+    for name, shape, r, hyper in rows(results, names):
+        ratio = r["rps"] / hyper["rps"] if hyper else float("nan")
+        mem = r["slope"] / hyper["slope"] if hyper and hyper["slope"] > 0 else float("nan")
+        err = f" ({r['errors']} non-2xx)" if r["errors"] else ""
+        cpu = hyper["cpu_us"] / r["cpu_us"] if hyper and r["cpu_us"] > 0 else float("nan")
+        print(f"| {name} | {shape} | {r['rps']:.0f}{err} | {r['p99']:.2f} | {r['cpu_us']:.2f} | {r['peak']} | "
+              f"{r['slope']:.1f} | {ratio:.2f}x | {cpu:.2f}x | {mem:.2f}x |")
     print("\nWhere the server CPU goes (same rounds; /proc utime and stime). Ceiling: hyper's CPU per request "
           "over this server's kernel time per request, the best CPU/req ratio it could reach if its own code "
           "cost nothing while making the same system calls.\n")
     print("| server | shape | user µs/req | kernel µs/req | kernel share | ceiling vs hyper CPU/req |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for pipelined in (False, True):
-        hyper = results.get(("hyper", pipelined))
-        for name in names:
-            r = results.get((name, pipelined))
-            if r is None:
-                continue
-            share = r["sys_us"] / r["cpu_us"] if r["cpu_us"] > 0 else float("nan")
-            ceiling = hyper["cpu_us"] / r["sys_us"] if hyper and r["sys_us"] > 0 else float("nan")
-            shape = "pipelined" if pipelined else "keep-alive"
-            print(f"| {name} | {shape} | {r['user_us']:.2f} | {r['sys_us']:.2f} | {share:.0%} | {ceiling:.2f}x |")
+    for name, shape, r, hyper in rows(results, names):
+        share = r["sys_us"] / r["cpu_us"] if r["cpu_us"] > 0 else float("nan")
+        ceiling = hyper["cpu_us"] / r["sys_us"] if hyper and r["sys_us"] > 0 else float("nan")
+        print(f"| {name} | {shape} | {r['user_us']:.2f} | {r['sys_us']:.2f} | {share:.0%} | {ceiling:.2f}x |")
     print("\nvs hyper CPU/req: hyper's server CPU time per request over ours (above 1: we spend less). "
           "wrk on one core saturates before the servers do, so requests/s is partly the client's limit.\n"
           f"KiB/conn: the growth of peak RSS from {args.connections} to {3 * args.connections} connections "

@@ -2,9 +2,10 @@
 //!
 //! A machine owns one [`ReadBuf`] (bytes that arrived but were not consumed yet)
 //! and one [`WriteBuf`] (bytes queued for the peer). Both are allocated when the
-//! connection is made, grow only up to a configured limit, and are reused for
-//! every request, message or frame after that, so the steady state allocates
-//! nothing.
+//! connection is made (a WebSocket machine's read buffer on first use instead,
+//! [`ReadBuf::unallocated`]), grow only up to a configured limit, and are reused
+//! for every request, message or frame after that, so the steady state
+//! allocates nothing.
 
 use alloc::vec::Vec;
 

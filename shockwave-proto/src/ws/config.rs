@@ -5,7 +5,7 @@
 //! | `max_frame_size` | 16 MiB | payload bytes of one received frame; also the read buffer's size (an unfragmented message is delivered from it in place) | close 1009 |
 //! | `max_message_size` | 64 MiB | payload bytes of one received message, after inflating when compressed (the decompression-bomb bound of RFC 7692 section 8) | close 1009 |
 //! | `max_fragments` | 65 536 | frames of one received message | close 1009 |
-//! | `read_buffer_initial` | 4 KiB | the read buffer when the connection starts; it doubles (to `max_frame_size`) while a frame does not fit | — |
+//! | `read_buffer_initial` | 4 KiB | the read buffer when first used (a driver using `handle_input_in_place` may never use it); it doubles (to `max_frame_size`) while a frame does not fit | — |
 //! | `max_write_buffer` | 1 MiB | bytes queued by `send_*` before `OutputFull`; a message is always taken when nothing is queued | `UsageError::OutputFull` |
 //! | `close_timeout` | 5 s | from our Close frame (sent by `close` or after a peer error) to the peer's answer | connection dropped (`CloseTimeout`, 1006) |
 //! | `auto_pong` | on | answer every Ping with a Pong (only the latest, when several wait: RFC 6455 section 5.5.3) | — |
