@@ -4,6 +4,7 @@
 //! role, driven by a command script and a peer byte stream).
 
 use core::time::Duration;
+use std::collections::VecDeque;
 
 use shockwave_proto::Instant;
 use shockwave_proto::ws::deflate::{DeflateParams, Deflater, InflateError, Inflater};
@@ -13,7 +14,9 @@ use shockwave_proto::ws::frame::{
 use shockwave_proto::ws::handshake::Extensions;
 use shockwave_proto::ws::mask::apply_mask;
 use shockwave_proto::ws::utf8::Utf8Validator;
-use shockwave_proto::ws::{Config, Conn, Event, InPlaceInput, MessageKind, UsageError, close};
+use shockwave_proto::ws::{
+    Config, Conn, Event, InPlaceInput, MAX_OWED, MessageKind, OutputPart, UsageError, close,
+};
 
 use crate::mix;
 
@@ -277,10 +280,10 @@ struct Driver<'a> {
     closed: bool,
     closed_event: bool,
     error: Option<shockwave_proto::ws::Error>,
-    /// The payload handed over with `send_message_header`, and how much of it
-    /// is written: the driver writes it from here once `poll_transmit` stops.
-    owed: Vec<u8>,
-    owed_at: usize,
+    /// The payloads handed over with `send_message_header` and not written
+    /// in full, in order: the driver writes them from here (one at a time
+    /// once `poll_transmit` stops, or gathered from `output_parts`).
+    owed: VecDeque<Vec<u8>>,
     /// Feeding goes through `handle_input_in_place` over `pending`, the
     /// driver's own buffer (what the machine did not take stays at its front).
     in_place: bool,
@@ -349,8 +352,7 @@ pub fn ws_conn(data: &[u8]) {
         closed: false,
         closed_event: false,
         error: None,
-        owed: Vec::new(),
-        owed_at: 0,
+        owed: VecDeque::new(),
         in_place: flags & 32 != 0,
         pending: Vec::new(),
     };
@@ -475,26 +477,33 @@ impl Driver<'_> {
 
     /// A message whose payload the driver writes from its own buffer: either
     /// only its header is queued and the payload is owed, or (where it must be
-    /// masked, compressed, or another payload is owed) nothing happens.
+    /// masked, compressed, or `MAX_OWED` payloads are owed) nothing happens.
     fn send_owned(&mut self, arg: usize) {
         let (kind, payload) = match arg & 1 {
             0 => (MessageKind::Binary, binary(DATA_SIZES[arg & 7])),
             _ => (MessageKind::Text, text_of(arg).as_bytes().to_vec()),
         };
         let queued = self.conn.queued();
-        let owed_before = self.conn.owed_payload();
+        let owed_before = (self.conn.owed_payload(), self.conn.owed_payloads());
         match self.conn.send_message_header(kind, &payload) {
             Err(_) | Ok(false) => {
                 assert_eq!(self.conn.queued(), queued, "a refused message queued bytes");
-                assert_eq!(self.conn.owed_payload(), owed_before);
+                let owed = (self.conn.owed_payload(), self.conn.owed_payloads());
+                assert_eq!(owed, owed_before);
             }
             Ok(true) => {
                 assert!(!self.closed, "a command accepted after is_closed()");
-                assert_eq!(owed_before, 0, "a second payload owed");
-                assert_eq!(self.conn.owed_payload(), payload.len());
+                assert!(owed_before.1 < MAX_OWED, "more than MAX_OWED payloads owed");
+                if payload.is_empty() {
+                    assert_eq!(self.conn.owed_payloads(), owed_before.1);
+                } else {
+                    assert_eq!(self.conn.owed_payloads(), owed_before.1 + 1);
+                    self.owed.push_back(payload.clone());
+                }
+                if owed_before.1 == 0 {
+                    assert_eq!(self.conn.owed_payload(), payload.len());
+                }
                 assert!(self.conn.queued() >= queued + 2 + payload.len());
-                self.owed = payload;
-                self.owed_at = 0;
             }
         }
     }
@@ -606,22 +615,44 @@ impl Driver<'_> {
         panic!("poll_event never returned None");
     }
 
-    /// Writes out up to `n` bytes, into the mirror.
+    /// Writes out up to `n` bytes, into the mirror: an odd `n` a piece at
+    /// a time (`poll_transmit`, then an owed payload), an even one gathered
+    /// from `output_parts`.
     fn transmit(&mut self, n: usize) {
         let mut left = n;
         while left > 0 {
-            let bytes = if let Some(out) = self.conn.poll_transmit() {
+            let bytes = if n.is_multiple_of(2) {
+                let mut gathered = Vec::new();
+                let mut payloads = self.owed.iter();
+                for part in self.conn.output_parts() {
+                    match part {
+                        OutputPart::Queued(bytes) => gathered.extend_from_slice(bytes),
+                        OutputPart::Owed(k) => {
+                            let payload = payloads.next().expect("an Owed part without a payload");
+                            gathered.extend_from_slice(&payload[payload.len() - k..]);
+                        }
+                    }
+                }
+                if gathered.is_empty() {
+                    return;
+                }
+                gathered.truncate(left);
+                self.conn.advance_output(gathered.len());
+                self.forget_written();
+                gathered
+            } else if let Some(out) = self.conn.poll_transmit() {
                 let k = out.len().min(left);
                 let bytes = out[..k].to_vec();
                 self.conn.advance_transmit(k);
                 bytes
             } else if self.conn.owed_payload() > 0 {
                 // The payload's turn: written from our buffer, after its header.
-                assert_eq!(self.conn.owed_payload(), self.owed.len() - self.owed_at);
-                let k = (self.owed.len() - self.owed_at).min(left);
-                let bytes = self.owed[self.owed_at..self.owed_at + k].to_vec();
-                self.owed_at += k;
+                let payload = &self.owed[0];
+                let at = payload.len() - self.conn.owed_payload();
+                let k = (payload.len() - at).min(left);
+                let bytes = payload[at..at + k].to_vec();
                 self.conn.advance_payload(k);
+                self.forget_written();
                 bytes
             } else {
                 return;
@@ -645,6 +676,12 @@ impl Driver<'_> {
                 assert!(spins < 1_000_000, "the mirror stalled");
             }
         }
+    }
+
+    /// Drops the payloads the machine no longer owes.
+    fn forget_written(&mut self) {
+        let done = self.owed.len() - self.conn.owed_payloads();
+        self.owed.drain(..done);
     }
 
     fn check(&mut self) {

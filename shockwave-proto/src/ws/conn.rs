@@ -30,7 +30,10 @@
 //!   how many wait in all. After a
 //!   [`Conn::send_message_header`], [`Conn::owed_payload`] tells when the
 //!   driver writes that payload from its own buffer, and
-//!   [`Conn::advance_payload`] how much of it was written.
+//!   [`Conn::advance_payload`] how much of it was written. A vectored
+//!   driver writes everything at once from [`Conn::output_parts`] (queued
+//!   bytes and owed payloads in order) and counts it with
+//!   [`Conn::advance_output`].
 //! - Time: [`Conn::poll_timeout`], [`Conn::handle_timeout`] (calling it
 //!   early is harmless).
 //! - End: [`Conn::is_closed`]: drop the socket (or end the HTTP/2 stream);
@@ -107,7 +110,8 @@ mod transmit;
 
 use in_place::Input;
 pub use in_place::{InPlaceInput, InPlaceMessage};
-use transmit::Owed;
+use transmit::OwedQueue;
+pub use transmit::{MAX_OWED, OutputPart};
 
 /// Where a client's masking keys come from. Keys must be unpredictable to
 /// the application's peers (RFC 6455 section 5.3 and 10.3); the adapter
@@ -246,9 +250,9 @@ pub struct Conn {
     closing: Closing,
     closed_reported: bool,
     sending: Option<Sending>,
-    /// A message payload the driver writes itself, after the queued bytes
-    /// before it ([`Conn::send_message_header`]).
-    owed: Option<Owed>,
+    /// Message payloads the driver writes itself, each after the queued
+    /// bytes before it ([`Conn::send_message_header`]).
+    owed: OwedQueue,
     /// The latest ping's payload, to answer when the output has room.
     pending_pong: Option<([u8; MAX_CONTROL_PAYLOAD], u8)>,
     error: Option<Error>,
@@ -351,7 +355,7 @@ impl Conn {
             closing: Closing::Open,
             closed_reported: false,
             sending: None,
-            owed: None,
+            owed: OwedQueue::default(),
             pending_pong: None,
             error: None,
             framing_lost: false,

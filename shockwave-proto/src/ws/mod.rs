@@ -32,6 +32,6 @@ mod message;
 pub mod utf8;
 
 pub use config::Config;
-pub use conn::{Conn, Event, InPlaceInput, InPlaceMessage, MaskSource};
+pub use conn::{Conn, Event, InPlaceInput, InPlaceMessage, MAX_OWED, MaskSource, OutputPart};
 pub use error::{Error, ErrorKind, UsageError};
 pub use message::MessageKind;

@@ -9,6 +9,7 @@
 //! drains, even if the writing half polled last.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -16,7 +17,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use bytes::{Buf, Bytes, BytesMut};
 use shockwave_proto::Instant;
-use shockwave_proto::ws::{Conn, Event, InPlaceInput, MessageKind, UsageError};
+use shockwave_proto::ws::{Conn, Event, InPlaceInput, MessageKind, OutputPart, UsageError};
 use tokio::io::AsyncReadExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
@@ -49,6 +50,9 @@ thread_local! {
 /// machine's queue, where they can leave together with others in one slice
 /// (copying a few KiB costs less than a write of a separate slice).
 const HAND_OVER_MIN: usize = 8 * 1024;
+
+/// The most slices one vectored write gathers (queued bytes and payloads).
+const GATHER: usize = 32;
 
 /// An event the machine hands out from its own buffers, as a message: the
 /// payload is copied.
@@ -149,9 +153,9 @@ pub(crate) struct Inner<S> {
     proxy: Waker,
     /// A message the machine could not take yet (at most one).
     pending: Option<Message>,
-    /// The payload the machine owes the peer after its frame header
-    /// (`Conn::send_message_header`), written from here.
-    owed: Option<Bytes>,
+    /// The payloads the machine owes the peer after their frame headers
+    /// (`Conn::send_message_header`), in order, written from here.
+    owed: VecDeque<Bytes>,
     timer: Option<Pin<Box<Sleep>>>,
     phase: Phase,
     /// A peer error to hand to the stream once.
@@ -211,7 +215,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             wakers,
             proxy,
             pending: None,
-            owed: None,
+            owed: VecDeque::new(),
             timer: None,
             phase: Phase::Open,
             report: None,
@@ -456,42 +460,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     fn broken(&mut self, e: io::Error) -> Error {
         self.phase = Phase::Done;
         self.pending = None;
-        self.owed = None;
+        self.owed.clear();
         Error::Io(e)
     }
 
-    /// Writes what the machine queued (and the payload it owes, from
-    /// `owed`), then flushes; ready once all is out.
+    /// Writes what the machine queued and the payloads it owes (from
+    /// `owed`), gathered into vectored writes, then flushes; ready once all
+    /// is out.
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.phase == Phase::Done {
             return Poll::Ready(Ok(()));
         }
+        let vectored = self.io.is_write_vectored();
         let mut wrote = false;
         loop {
-            let owed = self.conn.owed_payload();
-            let payload = self.owed.as_ref().map_or(&[][..], |p| &p[p.len() - owed..]);
-            let io = Pin::new(&mut self.io);
-            let (written, queued) = match self.conn.poll_transmit() {
-                // The frame header (and what precedes it) with the payload, in one write.
-                Some(bytes) if owed > 0 && io.is_write_vectored() => {
-                    let slices = [io::IoSlice::new(bytes), io::IoSlice::new(payload)];
-                    (io.poll_write_vectored(cx, &slices), bytes.len())
+            let mut slices = [io::IoSlice::new(&[]); GATHER];
+            let mut count = 0;
+            let mut payloads = self.owed.iter();
+            for part in self.conn.output_parts() {
+                let bytes = match part {
+                    OutputPart::Queued(bytes) => bytes,
+                    OutputPart::Owed(n) => match payloads.next() {
+                        Some(payload) => &payload[payload.len() - n..],
+                        // Never: `owed` holds a buffer for every payload owed.
+                        None => break,
+                    },
+                };
+                slices[count] = io::IoSlice::new(bytes);
+                count += 1;
+                if count == GATHER || !vectored {
+                    break;
                 }
-                Some(bytes) => (io.poll_write(cx, bytes), bytes.len()),
-                None if owed > 0 => (io.poll_write(cx, payload), 0),
-                None => break,
+            }
+            let io = Pin::new(&mut self.io);
+            let written = match count {
+                0 => break,
+                1 => io.poll_write(cx, &slices[0]),
+                _ => io.poll_write_vectored(cx, &slices[..count]),
             };
             match written {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => {
-                    self.conn.advance_transmit(n.min(queued));
-                    if n > queued {
-                        self.conn.advance_payload(n - queued);
-                        if self.conn.owed_payload() == 0 {
-                            // Its buffer may be reused now.
-                            self.owed = None;
-                        }
-                    }
+                    self.conn.advance_output(n);
+                    // Payloads written in full: their buffers may be reused now.
+                    let done = self.owed.len() - self.conn.owed_payloads();
+                    self.owed.drain(..done);
                     wrote = true;
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
@@ -554,10 +567,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             other => return Some(other),
         };
         if payload.len() >= HAND_OVER_MIN
-            && self.owed.is_none()
             && self.conn.send_message_header(kind, &payload) == Ok(true)
         {
-            self.owed = Some(payload);
+            self.owed.push_back(payload);
             return None;
         }
         Some(match kind {
@@ -673,11 +685,14 @@ mod tests {
     use crate::ws::WebSocket;
 
     /// A stream that counts the writes that reach it; `vectored` ones
-    /// gather from several slices.
+    /// gather from several slices (the most one write had: `slices`), up to
+    /// `max_write` bytes.
     struct Counted {
         io: DuplexStream,
         writes: Arc<AtomicUsize>,
         vectored: bool,
+        max_write: usize,
+        slices: Arc<AtomicUsize>,
     }
 
     impl AsyncRead for Counted {
@@ -704,11 +719,11 @@ mod tests {
             cx: &mut Context<'_>,
             bufs: &[io::IoSlice<'_>],
         ) -> Poll<io::Result<usize>> {
-            // At most 3000 bytes a write, so writes end anywhere in a slice.
+            self.slices.fetch_max(bufs.len(), Ordering::Relaxed);
             let gathered: Vec<u8> = bufs
                 .iter()
                 .flat_map(|b| b.iter().copied())
-                .take(3000)
+                .take(self.max_write)
                 .collect();
             self.poll_write(cx, &gathered)
         }
@@ -737,6 +752,9 @@ mod tests {
             io: ours,
             writes: writes.clone(),
             vectored,
+            // At most 3000 bytes a write, so writes end anywhere in a slice.
+            max_write: 3000,
+            slices: Arc::new(AtomicUsize::new(0)),
         };
         let socket = WebSocket::server(io, Extensions::default(), Config::default());
         (socket, peer, writes)
@@ -783,6 +801,26 @@ mod tests {
                 got += 1;
             }
         }
+    }
+
+    /// Reads `n` server messages.
+    async fn read_messages(peer: &mut DuplexStream, n: usize) -> Vec<(MessageKind, Vec<u8>)> {
+        let mut client = Conn::client(
+            Config::default(),
+            Extensions::default(),
+            Box::new(|| [1, 2, 3, 4]),
+        );
+        let mut got = Vec::new();
+        while got.len() < n {
+            let mut buf = [0u8; 8192];
+            let k = peer.read(&mut buf).await.unwrap();
+            assert!(k > 0, "the server closed after {} messages", got.len());
+            client.handle_input(Instant::ZERO, &buf[..k]).unwrap();
+            while let Some(Event::MessageReceived { kind, payload }) = client.poll_event() {
+                got.push((kind, payload.to_vec()));
+            }
+        }
+        got
     }
 
     #[tokio::test]
@@ -877,21 +915,7 @@ mod tests {
                     assert_eq!(socket.buffered_amount(), 0);
                 }
             });
-            let mut client = Conn::client(
-                Config::default(),
-                Extensions::default(),
-                Box::new(|| [1, 2, 3, 4]),
-            );
-            let mut got = Vec::new();
-            while got.len() < 3 {
-                let mut buf = [0u8; 5000];
-                let k = peer.read(&mut buf).await.unwrap();
-                assert!(k > 0);
-                client.handle_input(Instant::ZERO, &buf[..k]).unwrap();
-                while let Some(Event::MessageReceived { kind, payload }) = client.poll_event() {
-                    got.push((kind, payload.to_vec()));
-                }
-            }
+            let got = read_messages(&mut peer, 3).await;
             sender.await.unwrap();
             assert_eq!(
                 got[0],
@@ -901,5 +925,36 @@ mod tests {
             assert_eq!(got[1], (MessageKind::Text, b"after".to_vec()));
             assert_eq!(got[2], (MessageKind::Binary, big.to_vec()));
         }
+    }
+
+    #[tokio::test]
+    async fn large_messages_fed_together_leave_in_one_gathered_write() {
+        let (ours, mut peer) = tokio::io::duplex(1 << 20);
+        let (writes, slices) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let io = Counted {
+            io: ours,
+            writes: writes.clone(),
+            vectored: true,
+            max_write: usize::MAX,
+            slices: slices.clone(),
+        };
+        let mut socket = WebSocket::server(io, Extensions::default(), Config::default());
+        let big = |b: u8| Message::Binary(vec![b; 20_000].into());
+        for message in [big(1), Message::Text("between".into()), big(2), big(3)] {
+            socket.feed(message).await.unwrap();
+        }
+        socket.flush().await.unwrap();
+        // One write, gathering each payload from its own buffer: a header
+        // (with "between" before the second) and a payload per message.
+        assert_eq!(writes.load(Ordering::Relaxed), 1);
+        assert_eq!(slices.load(Ordering::Relaxed), 6);
+        let got = read_messages(&mut peer, 4).await;
+        let expected = [
+            (MessageKind::Binary, vec![1; 20_000]),
+            (MessageKind::Text, b"between".to_vec()),
+            (MessageKind::Binary, vec![2; 20_000]),
+            (MessageKind::Binary, vec![3; 20_000]),
+        ];
+        assert_eq!(got, expected);
     }
 }

@@ -11,7 +11,7 @@ use super::super::frame::{
 use super::super::mask::apply_mask;
 use super::super::message::MessageKind;
 use super::super::utf8::Utf8Validator;
-use super::{Conn, Owed, Sending, UsageError};
+use super::{Conn, Sending, UsageError};
 
 impl Conn {
     /// Sends a text message in one frame (compressed when permessage-deflate
@@ -44,8 +44,8 @@ impl Conn {
     ///
     /// `Ok(false)` (nothing done) where the payload cannot go out as it is:
     /// the client masks it (RFC 6455 section 5.3), permessage-deflate would
-    /// compress it, or an earlier payload is still owed. Send it with
-    /// [`Conn::send_message`] then.
+    /// compress it, or [`MAX_OWED`](super::MAX_OWED) payloads are owed
+    /// already. Send it with [`Conn::send_message`] then.
     pub fn send_message_header(
         &mut self,
         kind: MessageKind,
@@ -56,7 +56,7 @@ impl Conn {
             return Err(UsageError::FragmentInProgress);
         }
         let compressed = self.deflater.is_some() && payload.len() >= self.config.deflate_min_size;
-        if self.masks.is_some() || compressed || self.owed.is_some() {
+        if self.masks.is_some() || compressed || self.owed.len() >= super::MAX_OWED {
             return Ok(false);
         }
         if kind == MessageKind::Text {
@@ -67,10 +67,7 @@ impl Conn {
         self.check_room(payload.len())?;
         self.write_header(true, false, kind.opcode(), None, payload.len());
         if !payload.is_empty() {
-            self.owed = Some(Owed {
-                before: self.write.len(),
-                remaining: payload.len(),
-            });
+            self.owed.push(self.write.len(), payload.len());
         }
         Ok(true)
     }

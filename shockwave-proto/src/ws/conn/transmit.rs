@@ -1,23 +1,103 @@
-//! The output: the queued bytes, and a message payload that the driver
-//! writes from its own buffer instead of the queue.
+//! The output: the queued bytes, and message payloads that the driver
+//! writes from its own buffers instead of the queue.
 //!
 //! The queue is one slice ([`Conn::poll_transmit`]). A message sent with
 //! [`Conn::send_message_header`] puts only its frame header there, and the
 //! payload is owed by the driver at that point of the byte stream:
 //! `poll_transmit` stops at it until [`Conn::advance_payload`] has counted
 //! all of it, so frames queued later (a Pong, the Close) still follow it.
+//! Several payloads may be owed at once (up to [`MAX_OWED`]): a driver
+//! that writes vectored walks [`Conn::output_parts`] and writes queued bytes
+//! and payloads together, then counts them with [`Conn::advance_output`].
+
+use alloc::collections::VecDeque;
 
 use super::super::frame::{MAX_HEADER_LEN, OpCode};
 use super::Conn;
 use super::close::Closing;
 
+/// How many payloads may be owed at once; `send_message_header` declines
+/// more (the driver copies that message), which bounds the bookkeeping.
+pub const MAX_OWED: usize = 64;
+
 /// A payload the driver writes itself.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Owed {
-    /// Queued bytes still to write before it (the end of its frame header).
+    /// Queued bytes still to write before it: for the first, from the front
+    /// of the queue; for a later one, after the payload before it.
     pub(crate) before: usize,
     /// Payload bytes not written yet.
     pub(crate) remaining: usize,
+}
+
+/// The payloads owed, in the order they go out.
+#[derive(Debug, Default)]
+pub(crate) struct OwedQueue {
+    entries: VecDeque<Owed>,
+    /// Sum of the entries' `before`: the queued bytes up to the last payload.
+    before: usize,
+    /// Sum of the entries' `remaining`.
+    remaining: usize,
+}
+
+impl OwedQueue {
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Owes `len` payload bytes after all `queued` bytes now in the queue.
+    pub(crate) fn push(&mut self, queued: usize, len: usize) {
+        let before = queued - self.before;
+        self.entries.push_back(Owed {
+            before,
+            remaining: len,
+        });
+        self.before += before;
+        self.remaining += len;
+    }
+
+    /// Queued bytes that may be written now: those before the first payload
+    /// (all of `queued` when none is owed).
+    fn writable(&self, queued: usize) -> usize {
+        self.entries.front().map_or(queued, |o| o.before)
+    }
+
+    /// Counts `n` queued bytes written (at most `writable`).
+    fn advance_queued(&mut self, n: usize) {
+        if let Some(front) = self.entries.front_mut() {
+            front.before -= n;
+            self.before -= n;
+        }
+    }
+
+    /// Counts up to `n` bytes of the first payload written, once its turn
+    /// came; returns how many counted.
+    fn advance_payload(&mut self, n: usize) -> usize {
+        let Some(front) = self.entries.front_mut() else {
+            return 0;
+        };
+        if front.before > 0 {
+            return 0;
+        }
+        let n = n.min(front.remaining);
+        front.remaining -= n;
+        self.remaining -= n;
+        if front.remaining == 0 {
+            self.entries.pop_front();
+        }
+        n
+    }
+}
+
+/// One piece of the output, in the order it goes out ([`Conn::output_parts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputPart<'a> {
+    /// Bytes from the machine's queue.
+    Queued(&'a [u8]),
+    /// The unwritten end of an owed payload, this many bytes: the driver
+    /// writes them from the buffer it gave to `send_message_header`, the
+    /// n-th `Owed` part from the n-th payload still owed.
+    Owed(usize),
 }
 
 impl Conn {
@@ -26,51 +106,91 @@ impl Conn {
     pub fn poll_transmit(&mut self) -> Option<&[u8]> {
         self.flush_pong();
         let pending = self.write.pending();
-        let pending = match self.owed {
-            Some(owed) => &pending[..owed.before],
-            None => pending,
-        };
+        let pending = &pending[..self.owed.writable(pending.len())];
         (!pending.is_empty()).then_some(pending)
     }
 
     /// Records that `n` bytes of [`Conn::poll_transmit`] were written.
     pub fn advance_transmit(&mut self, n: usize) {
-        let n = match self.owed.as_mut() {
-            Some(owed) => {
-                let n = n.min(owed.before);
-                owed.before -= n;
-                n
-            }
-            None => n,
-        };
+        let n = n.min(self.owed.writable(self.write.len()));
+        self.owed.advance_queued(n);
         self.write.advance(n);
     }
 
-    /// Bytes of the payload given to [`Conn::send_message_header`] that the
-    /// driver still has to write, from its own buffer, once
+    /// Bytes of the first payload given to [`Conn::send_message_header`]
+    /// that the driver still has to write, from its own buffer, once
     /// [`Conn::poll_transmit`] returns `None`; zero when none is owed.
     pub fn owed_payload(&self) -> usize {
-        self.owed.map_or(0, |owed| owed.remaining)
+        self.owed.entries.front().map_or(0, |owed| owed.remaining)
     }
 
-    /// Records that `n` bytes of the owed payload were written (after what
-    /// [`Conn::poll_transmit`] gave before it; earlier calls count nothing).
+    /// How many payloads are owed (written or not yet begun): the driver
+    /// drops its buffers beyond this count from the front.
+    pub fn owed_payloads(&self) -> usize {
+        self.owed.len()
+    }
+
+    /// Records that `n` bytes of the first owed payload were written (after
+    /// what [`Conn::poll_transmit`] gave before it; earlier calls count
+    /// nothing).
     pub fn advance_payload(&mut self, n: usize) {
-        if let Some(owed) = self.owed.as_mut()
-            && owed.before == 0
-        {
-            owed.remaining -= n.min(owed.remaining);
-            if owed.remaining == 0 {
-                self.owed = None;
+        self.owed.advance_payload(n);
+    }
+
+    /// The whole output in order, for a vectored write: queued bytes and
+    /// the owed payloads between them. Count what was written with
+    /// [`Conn::advance_output`].
+    pub fn output_parts(&mut self) -> impl Iterator<Item = OutputPart<'_>> {
+        self.flush_pong();
+        let mut queued = self.write.pending();
+        let mut entries = self.owed.entries.iter();
+        let mut owed_next = None;
+        core::iter::from_fn(move || {
+            loop {
+                if let Some(n) = owed_next.take() {
+                    return Some(OutputPart::Owed(n));
+                }
+                let before = match entries.next() {
+                    Some(owed) => {
+                        owed_next = Some(owed.remaining);
+                        owed.before
+                    }
+                    None if queued.is_empty() => return None,
+                    None => queued.len(),
+                };
+                let (now, rest) = queued.split_at(before);
+                queued = rest;
+                if !now.is_empty() {
+                    return Some(OutputPart::Queued(now));
+                }
+            }
+        })
+    }
+
+    /// Records that the first `n` bytes of [`Conn::output_parts`] were
+    /// written, across queued bytes and payloads.
+    pub fn advance_output(&mut self, mut n: usize) {
+        while n > 0 {
+            let writable = self.owed.writable(self.write.len());
+            if writable > 0 {
+                let k = n.min(writable);
+                self.advance_transmit(k);
+                n -= k;
+            } else {
+                let k = self.owed.advance_payload(n);
+                if k == 0 {
+                    return;
+                }
+                n -= k;
             }
         }
     }
 
-    /// Bytes waiting to be written, the owed payload included: what
+    /// Bytes waiting to be written, the owed payloads included: what
     /// `max_write_buffer` bounds ([`Conn::poll_transmit`] may show less: it
     /// stops at an owed payload).
     pub fn queued(&self) -> usize {
-        self.write.len() + self.owed_payload()
+        self.write.len() + self.owed.remaining
     }
 
     /// Writes the pending pong if the output queue has room for it.
@@ -130,13 +250,71 @@ mod tests {
                 let n = (payload.len() - at).min(step);
                 wire.extend_from_slice(&payload[at..at + n]);
                 conn.advance_payload(n);
-                if conn.owed_payload() == 0 {
-                    payloads.remove(0);
-                }
+                payloads.drain(..payloads.len() - conn.owed_payloads());
             } else {
                 return wire;
             }
         }
+    }
+
+    /// Drives `conn`'s output to the end through `output_parts`, writing up
+    /// to `step` bytes of it at a time, each write gathering across parts.
+    fn drain_parts(conn: &mut Conn, payloads: &mut Vec<&[u8]>, step: usize) -> Vec<u8> {
+        let mut wire = Vec::new();
+        loop {
+            let mut write = Vec::new();
+            let mut owed = payloads.iter();
+            for part in conn.output_parts() {
+                match part {
+                    OutputPart::Queued(bytes) => write.extend_from_slice(bytes),
+                    OutputPart::Owed(n) => {
+                        let payload = owed.next().expect("a payload for every Owed part");
+                        write.extend_from_slice(&payload[payload.len() - n..]);
+                    }
+                }
+            }
+            if write.is_empty() {
+                assert_eq!(conn.owed_payloads(), 0);
+                return wire;
+            }
+            let n = write.len().min(step);
+            wire.extend_from_slice(&write[..n]);
+            conn.advance_output(n);
+            // The machine owes fewer payloads: drop ours from the front.
+            payloads.drain(..payloads.len() - conn.owed_payloads());
+        }
+    }
+
+    #[test]
+    fn several_payloads_owed_go_out_in_order_in_one_gathered_write() {
+        let mut conn = server();
+        let a = [b'a'; 200];
+        let b = [b'b'; 3];
+        conn.ping(b"first").unwrap();
+        assert_eq!(conn.send_message_header(MessageKind::Binary, &a), Ok(true));
+        assert_eq!(conn.send_message_header(MessageKind::Text, &b), Ok(true));
+        conn.pong(b"last").unwrap();
+        assert_eq!(conn.owed_payloads(), 2);
+        let parts: Vec<_> = conn.output_parts().collect();
+        assert_eq!(
+            parts,
+            [
+                OutputPart::Queued(b"\x89\x05first\x82\x7e\x00\xc8"),
+                OutputPart::Owed(200),
+                OutputPart::Queued(b"\x81\x03"),
+                OutputPart::Owed(3),
+                OutputPart::Queued(b"\x8a\x04last"),
+            ]
+        );
+        // Part of the first payload written: the parts start in it.
+        conn.advance_output(7 + 4 + 150);
+        let parts: Vec<_> = conn.output_parts().collect();
+        assert_eq!(parts[0], OutputPart::Owed(50));
+        assert_eq!(conn.owed_payload(), 50);
+        assert_eq!(conn.poll_transmit(), None);
+        conn.advance_output(50 + 2 + 3 + 6);
+        assert_eq!((conn.queued(), conn.owed_payloads()), (0, 0));
+        assert_eq!(conn.output_parts().next(), None);
     }
 
     #[test]
@@ -202,10 +380,14 @@ mod tests {
             Ok(false)
         );
         assert_eq!(d.poll_transmit(), None);
-        // One owed payload at a time: the second is declined.
+        // At most MAX_OWED payloads owed at once: the next is declined.
         let mut s = server();
-        assert_eq!(s.send_message_header(MessageKind::Text, b"one"), Ok(true));
+        for _ in 0..MAX_OWED {
+            assert_eq!(s.send_message_header(MessageKind::Text, b"one"), Ok(true));
+        }
+        let queued = s.queued();
         assert_eq!(s.send_message_header(MessageKind::Text, b"two"), Ok(false));
+        assert_eq!((s.queued(), s.owed_payloads()), (queued, MAX_OWED));
         assert_eq!(s.poll_transmit(), Some(&[0x81, 3][..]));
         // Text must be UTF-8, a fragmented message must end first.
         let mut s = server();
@@ -248,11 +430,13 @@ mod tests {
 
     proptest! {
         /// Any mix of copied and handed-over messages, written in any
-        /// steps, puts the same bytes on the wire as copying them all.
+        /// steps, one part at a time or gathered, puts the same bytes on the
+        /// wire as copying them all.
         #[test]
         fn handed_over_or_copied_the_wire_is_the_same(
             messages in proptest::collection::vec((0usize..70_000, any::<bool>(), any::<u8>()), 1..8),
             step in 1usize..100_000,
+            gathered in any::<bool>(),
         ) {
             let payloads: Vec<Vec<u8>> = messages.iter().map(|&(len, _, b)| vec![b; len]).collect();
             let mut copying = server();
@@ -272,8 +456,13 @@ mod tests {
                 }
             }
             let expected = drain(&mut copying, &mut Vec::new(), usize::MAX);
-            prop_assert_eq!(drain(&mut handed, &mut owed, step), expected);
+            if gathered {
+                prop_assert_eq!(drain_parts(&mut handed, &mut owed, step), expected);
+            } else {
+                prop_assert_eq!(drain(&mut handed, &mut owed, step), expected);
+            }
             prop_assert!(owed.is_empty());
+            prop_assert_eq!(handed.queued(), 0);
         }
     }
 }
