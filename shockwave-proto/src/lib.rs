@@ -42,3 +42,24 @@ pub use time::Instant;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(all(test, feature = "std"))]
+std::thread_local! {
+    /// Tests set this to run the general paths alone (the HTTP/1.1 request
+    /// parser and response path, the WebSocket frame loop), to check the
+    /// short paths for common input against them.
+    pub(crate) static GENERAL_PATHS: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Whether a test asked for the general paths alone (never, outside tests).
+#[inline(always)]
+pub(crate) fn tests_take_general_paths() -> bool {
+    #[cfg(all(test, feature = "std"))]
+    {
+        GENERAL_PATHS.with(|g| g.get())
+    }
+    #[cfg(not(all(test, feature = "std")))]
+    {
+        false
+    }
+}

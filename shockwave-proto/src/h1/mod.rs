@@ -24,23 +24,3 @@ pub mod write;
 pub use config::{Config, ParseOptions};
 pub use error::{Error, ErrorKind, UsageError};
 pub use head::{BodyFraming, Field, Fields, Method, Request, Response, TargetForm, Version};
-
-#[cfg(all(test, feature = "std"))]
-std::thread_local! {
-    /// Tests set this to run the general request parser and response path
-    /// alone, to check the short paths for common heads against them.
-    pub(crate) static GENERAL_PATHS: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
-}
-
-/// Whether a test asked for the general paths alone (never, outside tests).
-#[inline(always)]
-pub(crate) fn tests_take_general_paths() -> bool {
-    #[cfg(all(test, feature = "std"))]
-    {
-        GENERAL_PATHS.with(|g| g.get())
-    }
-    #[cfg(not(all(test, feature = "std")))]
-    {
-        false
-    }
-}

@@ -24,6 +24,11 @@ const AVX2_FROM: usize = 128;
 /// XORs `buf` with `key` repeated, `key[0]` on `buf[0]`, with the best kernel.
 #[inline]
 pub(crate) fn mask(buf: &mut [u8], key: [u8; 4]) {
+    // A short payload (a chat message) a word at a time, inline: a kernel
+    // call and its setup cost more than the XOR.
+    if buf.len() <= 16 {
+        return mask_scalar(buf, key);
+    }
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     {
         if buf.len() >= AVX2_FROM && super::x86::has_avx2() {

@@ -106,6 +106,7 @@ use crate::time::Instant;
 
 mod in_place;
 mod send;
+mod small_frame;
 mod transmit;
 
 use in_place::Input;
@@ -512,6 +513,13 @@ impl Conn {
                 input.consume(input.len());
                 return Ok(());
             }
+            if self.frame.is_none()
+                && !self.failed
+                && !crate::tests_take_general_paths()
+                && self.small_frame(input)?
+            {
+                continue;
+            }
             let frame = match self.frame {
                 Some(f) => f,
                 None => {
@@ -596,9 +604,9 @@ impl Conn {
                         .feed(&input.data()[from..to])
                         .map_err(|_| ErrorKind::InvalidUtf8)?;
                 }
-                f.done = upto;
-                self.frame = Some(f);
-                if f.done < len {
+                if upto < len {
+                    f.done = upto;
+                    self.frame = Some(f);
                     return Ok(false);
                 }
                 if kind == MessageKind::Text {
@@ -769,6 +777,16 @@ impl Conn {
     /// The next event, or `None` when nothing new happened. The event borrows
     /// the machine's buffers until the next call.
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
+        // Nothing lent, ready or buffered, no Pong to queue, not over: no
+        // event (the state between in-place messages). `process` would do nothing.
+        if self.lent == Ready::Nothing
+            && self.ready == Ready::Nothing
+            && self.read.is_empty()
+            && self.pending_pong.is_none()
+            && self.closing != Closing::Done
+        {
+            return None;
+        }
         self.take_back();
         if self.ready == Ready::Nothing {
             self.process();

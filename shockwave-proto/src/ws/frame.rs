@@ -122,6 +122,7 @@ pub struct DecodeRules {
 
 /// Decodes the frame header at the start of `buf`: `Ok(None)` while it is
 /// incomplete (no rule broken yet), else the header and its length.
+#[inline]
 pub fn decode_header(
     buf: &[u8],
     rules: &DecodeRules,

@@ -67,6 +67,12 @@ pub(crate) struct Assembly {
 }
 
 impl Assembly {
+    /// No fragmented message is in progress.
+    #[inline]
+    pub(crate) fn idle(&self) -> bool {
+        self.kind.is_none()
+    }
+
     /// Whether a fragmented message is unfinished.
     #[cfg(test)]
     pub(crate) fn in_progress(&self) -> bool {

@@ -53,7 +53,18 @@ impl Utf8Validator {
     }
 
     /// Checks the next piece of the text.
+    #[inline]
     pub fn feed(&mut self, bytes: &[u8]) -> Result<(), Utf8Error> {
+        // A short ASCII piece with no character carried over (a chat-sized
+        // message): two overlapping word loads, inline, no call.
+        if self.have == 0 && bytes.len() <= 16 && short_ascii(bytes) {
+            return Ok(());
+        }
+        self.feed_slow(bytes)
+    }
+
+    #[inline(never)]
+    fn feed_slow(&mut self, bytes: &[u8]) -> Result<(), Utf8Error> {
         let mut rest = bytes;
         while self.have > 0 {
             let Some((&b, r)) = rest.split_first() else {
@@ -123,6 +134,18 @@ impl Utf8Validator {
             self.have = 0;
         }
         Ok(())
+    }
+}
+
+/// Whether `b` (at most 16 bytes) is ASCII: two overlapping word loads.
+#[inline(always)]
+fn short_ascii(b: &[u8]) -> bool {
+    if let (Some(x), Some(y)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        (u64::from_ne_bytes(*x) | u64::from_ne_bytes(*y)) & 0x8080_8080_8080_8080 == 0
+    } else if let (Some(x), Some(y)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        (u32::from_ne_bytes(*x) | u32::from_ne_bytes(*y)) & 0x8080_8080 == 0
+    } else {
+        b.iter().fold(0u8, |a, &c| a | c) < 0x80
     }
 }
 

@@ -264,6 +264,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Message, Error>>> {
+        // A message already buffered goes out first, and needs no waker
+        // unless its answer is written (nothing else here can be pending).
+        if self.phase == Phase::Open
+            && self.report.is_none()
+            && let Some(message) = self.next_event()
+        {
+            if matches!(message, Message::Ping(_) | Message::Close(_)) {
+                Wakers::set(&self.wakers.read, cx.waker());
+                let proxy = self.proxy.clone();
+                self.answer(&mut Context::from_waker(&proxy));
+            }
+            return Poll::Ready(Some(Ok(message)));
+        }
         Wakers::set(&self.wakers.read, cx.waker());
         let proxy = self.proxy.clone();
         let cx = &mut Context::from_waker(&proxy);
@@ -274,11 +287,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             if self.phase == Phase::Open {
                 if let Some(message) = self.next_event() {
                     if matches!(message, Message::Ping(_) | Message::Close(_)) {
-                        // The Pong or Close answer goes out now, not with
-                        // whatever the application polls next.
-                        if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
-                            self.report = Some(self.broken(e));
-                        }
+                        self.answer(cx);
                     }
                     return Poll::Ready(Some(Ok(message)));
                 }
@@ -301,18 +310,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 };
                 continue;
             }
-            if self.poll_timer(cx) || self.poll_going_away(cx) {
+            if self.poll_timer(cx) {
                 continue;
             }
             // Backpressure: no reading ahead while the peer does not take our output.
-            if !written && (self.pending.is_some() || self.queued() >= self.limit()) {
-                return Poll::Pending;
-            }
-            match self.poll_read_in(cx) {
+            let read = if !written && (self.pending.is_some() || self.queued() >= self.limit()) {
+                Poll::Pending
+            } else {
+                self.poll_read_in(cx)
+            };
+            match read {
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(self.broken(e)))),
+                // About to sleep: a graceful shutdown begun meanwhile queues
+                // our 1001 first. (Polled only here: its registration holds
+                // between polls, so the shutdown still wakes the task.)
+                Poll::Pending if self.poll_going_away(cx) => {}
                 Poll::Pending => return Poll::Pending,
             }
+        }
+    }
+
+    /// Writes the Pong or Close answer to what was just received now, not
+    /// with whatever the application polls next.
+    fn answer(&mut self, cx: &mut Context<'_>) {
+        if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
+            self.report = Some(self.broken(e));
         }
     }
 
@@ -474,29 +497,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         let vectored = self.io.is_write_vectored();
         let mut wrote = false;
         loop {
-            let mut slices = [io::IoSlice::new(&[]); GATHER];
-            let mut count = 0;
-            let mut payloads = self.owed.iter();
-            for part in self.conn.output_parts() {
-                let bytes = match part {
-                    OutputPart::Queued(bytes) => bytes,
-                    OutputPart::Owed(n) => match payloads.next() {
-                        Some(payload) => &payload[payload.len() - n..],
-                        // Never: `owed` holds a buffer for every payload owed.
-                        None => break,
-                    },
-                };
-                slices[count] = io::IoSlice::new(bytes);
-                count += 1;
-                if count == GATHER || !vectored {
+            let written = if self.owed.is_empty() {
+                // The common case, one slice: no walk over parts.
+                let Some(bytes) = self.conn.poll_transmit() else {
                     break;
+                };
+                Pin::new(&mut self.io).poll_write(cx, bytes)
+            } else {
+                let mut slices = [io::IoSlice::new(&[]); GATHER];
+                let mut count = 0;
+                let mut payloads = self.owed.iter();
+                for part in self.conn.output_parts() {
+                    let bytes = match part {
+                        OutputPart::Queued(bytes) => bytes,
+                        OutputPart::Owed(n) => match payloads.next() {
+                            Some(payload) => &payload[payload.len() - n..],
+                            // Never: `owed` holds a buffer for every payload owed.
+                            None => break,
+                        },
+                    };
+                    slices[count] = io::IoSlice::new(bytes);
+                    count += 1;
+                    if count == GATHER || !vectored {
+                        break;
+                    }
                 }
-            }
-            let io = Pin::new(&mut self.io);
-            let written = match count {
-                0 => break,
-                1 => io.poll_write(cx, &slices[0]),
-                _ => io.poll_write_vectored(cx, &slices[..count]),
+                let io = Pin::new(&mut self.io);
+                match count {
+                    0 => break,
+                    1 => io.poll_write(cx, &slices[0]),
+                    _ => io.poll_write_vectored(cx, &slices[..count]),
+                }
             };
             match written {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
@@ -504,7 +535,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                     self.conn.advance_output(n);
                     // Payloads written in full: their buffers may be reused now.
                     let done = self.owed.len() - self.conn.owed_payloads();
-                    self.owed.drain(..done);
+                    if done > 0 {
+                        self.owed.drain(..done);
+                    }
                     wrote = true;
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
@@ -530,7 +563,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             return Ok(());
         };
         let result = match &message {
-            Message::Text(t) => self.conn.send_message(MessageKind::Text, t.as_bytes()),
+            Message::Text(t) => self.conn.send_validated_text(t.as_bytes()),
             Message::Binary(b) => self.conn.send_message(MessageKind::Binary, b),
             Message::Ping(p) => self.conn.ping(p),
             Message::Pong(p) => self.conn.pong(p),
@@ -596,6 +629,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     /// when the stream finds no more buffered input, so messages queued
     /// together (an echo of a pipelined batch) leave in one write.
     pub(crate) fn poll_ready_send(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // Room and nothing waiting: ready, no waker needed.
+        if self.phase == Phase::Open && self.pending.is_none() && self.queued() < self.limit() {
+            return Poll::Ready(Ok(()));
+        }
         Wakers::set(&self.wakers.write, cx.waker());
         let proxy = self.proxy.clone();
         let cx = &mut Context::from_waker(&proxy);

@@ -123,7 +123,7 @@ impl Job for RequestJob<'_, '_> {
     type Output = Result<Parsed<RequestLine>, Error>;
     #[inline(always)]
     fn run<K: Kernel>(self, k: K) -> Self::Output {
-        if !super::tests_take_general_paths()
+        if !crate::tests_take_general_paths()
             && let Some((line, fields, len)) =
                 fast::request_head(k, self.buf, self.fields, self.opts)
         {

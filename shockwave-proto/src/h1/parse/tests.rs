@@ -604,10 +604,10 @@ fn parse_with(
     general: bool,
     fields: usize,
 ) -> (Result<Parsed<RequestLine>, Error>, Vec<FieldSpan>) {
-    crate::h1::GENERAL_PATHS.with(|g| g.set(general));
+    crate::GENERAL_PATHS.with(|g| g.set(general));
     let mut f = vec![FieldSpan::default(); fields];
     let r = super::parse_request(buf, &mut f, &ParseOptions::default());
-    crate::h1::GENERAL_PATHS.with(|g| g.set(false));
+    crate::GENERAL_PATHS.with(|g| g.set(false));
     let n = match r {
         Ok(Parsed::Complete { fields, .. }) => fields,
         _ => 0,

@@ -124,7 +124,7 @@ impl ServerConn {
         // connection persists unless the application's own `connection: close`
         // says otherwise, which it then says itself.
         if plain
-            && !crate::h1::tests_take_general_paths()
+            && !crate::tests_take_general_paths()
             && self.keep_alive
             && !self.closing
             && (200..=999).contains(&status)

@@ -56,7 +56,7 @@ fn exchange(
     framing: Option<BodyFraming>,
     general: bool,
 ) -> (Vec<u8>, Result<(), UsageError>, bool, bool) {
-    crate::h1::GENERAL_PATHS.with(|g| g.set(general));
+    crate::GENERAL_PATHS.with(|g| g.set(general));
     let mut c = ServerConn::new(Config::default());
     c.set_unix_time(1_750_000_000);
     let mut input = request.to_vec();
@@ -87,7 +87,7 @@ fn exchange(
             _ => {}
         }
     }
-    crate::h1::GENERAL_PATHS.with(|g| g.set(false));
+    crate::GENERAL_PATHS.with(|g| g.set(false));
     let mut out = Vec::new();
     while let Some(bytes) = c.poll_transmit() {
         out.extend_from_slice(bytes);

@@ -17,7 +17,19 @@ impl Conn {
     /// Sends a text message in one frame (compressed when permessage-deflate
     /// is in use and the message qualifies).
     pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
-        self.send_message(MessageKind::Text, text.as_bytes())
+        self.send_validated_text(text.as_bytes())
+    }
+
+    /// Sends a text message in one frame, as [`Conn::send_text`] does, from
+    /// bytes the caller knows to be UTF-8 without a `&str` to show for it
+    /// (a text message this machine received and validated, echoed): they
+    /// are not checked again. Invalid bytes would reach the peer, which
+    /// fails the connection with 1007.
+    pub fn send_validated_text(&mut self, text: &[u8]) -> Result<(), UsageError> {
+        if self.sending.is_some() {
+            return Err(UsageError::FragmentInProgress);
+        }
+        self.send_checked(MessageKind::Text, text, true, true)
     }
 
     /// Sends a binary message in one frame.
@@ -87,6 +99,19 @@ impl Conn {
     }
 
     fn send(&mut self, kind: MessageKind, data: &[u8], fin: bool) -> Result<(), UsageError> {
+        self.send_checked(kind, data, fin, false)
+    }
+
+    /// `utf8_known`: the data is known to be whole, valid UTF-8 (a `&str` sent
+    /// as one frame), so the text check is skipped.
+    #[inline]
+    fn send_checked(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        fin: bool,
+        utf8_known: bool,
+    ) -> Result<(), UsageError> {
         self.check_open()?;
         let (first, mut state) = match self.sending {
             Some(s) if s.kind != kind => return Err(UsageError::FragmentInProgress),
@@ -106,7 +131,7 @@ impl Conn {
                 )
             }
         };
-        if kind == MessageKind::Text {
+        if kind == MessageKind::Text && !utf8_known {
             state.utf8.feed(data).map_err(|_| UsageError::InvalidUtf8)?;
             if fin {
                 state.utf8.finish().map_err(|_| UsageError::InvalidUtf8)?;
@@ -208,10 +233,32 @@ impl Conn {
 
     /// Appends one frame to the output queue, masked when we are the client.
     pub(super) fn write_frame(&mut self, fin: bool, rsv1: bool, opcode: OpCode, payload: &[u8]) {
+        // A short server frame: its two header bytes, no mask.
+        if self.masks.is_none() && payload.len() <= 125 {
+            let b0 = (u8::from(fin) << 7) | (u8::from(rsv1) << 6) | opcode.bits();
+            let out = self.write.vec();
+            out.reserve(2 + payload.len());
+            out.extend_from_slice(&[b0, payload.len() as u8]);
+            out.extend_from_slice(payload);
+            return;
+        }
         // RFC 6455 section 5.3: a fresh, unpredictable key for every client frame.
         let mask = self.masks.as_mut().map(|m| m.next_mask());
-        self.write_header(fin, rsv1, opcode, mask, payload.len());
+        let header = FrameHeader {
+            fin,
+            rsv1,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let n = encode_header(&header, &mut head);
         let out = self.write.vec();
+        out.reserve(MAX_HEADER_LEN + payload.len());
+        let at = out.len();
+        // A fixed-size copy (no memcpy call), cut to the header's length.
+        out.extend_from_slice(&head);
+        out.truncate(at + n);
         let start = out.len();
         out.extend_from_slice(payload);
         if let Some(key) = mask {
@@ -237,6 +284,9 @@ impl Conn {
         };
         let mut head = [0u8; MAX_HEADER_LEN];
         let n = encode_header(&header, &mut head);
-        self.write.vec().extend_from_slice(&head[..n]);
+        let out = self.write.vec();
+        let at = out.len();
+        out.extend_from_slice(&head);
+        out.truncate(at + n);
     }
 }
