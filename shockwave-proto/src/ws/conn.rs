@@ -106,7 +106,7 @@ use crate::time::Instant;
 
 mod in_place;
 mod send;
-mod small_frame;
+mod short_paths;
 mod transmit;
 
 use in_place::Input;

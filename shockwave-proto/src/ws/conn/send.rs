@@ -26,6 +26,9 @@ impl Conn {
     /// are not checked again. Invalid bytes would reach the peer, which
     /// fails the connection with 1007.
     pub fn send_validated_text(&mut self, text: &[u8]) -> Result<(), UsageError> {
+        if let Some(sent) = self.send_short(MessageKind::Text, text) {
+            return sent;
+        }
         if self.sending.is_some() {
             return Err(UsageError::FragmentInProgress);
         }
@@ -41,6 +44,11 @@ impl Conn {
     /// ([`UsageError::InvalidUtf8`] otherwise). The form for echoing a
     /// received message.
     pub fn send_message(&mut self, kind: MessageKind, data: &[u8]) -> Result<(), UsageError> {
+        if kind == MessageKind::Binary
+            && let Some(sent) = self.send_short(kind, data)
+        {
+            return sent;
+        }
         if self.sending.is_some() {
             return Err(UsageError::FragmentInProgress);
         }
@@ -209,7 +217,7 @@ impl Conn {
 
     /// Whether a frame of `payload` bytes may be queued: always when nothing
     /// is queued, else while the queue stays under `max_write_buffer`.
-    fn check_room(&self, payload: usize) -> Result<(), UsageError> {
+    pub(super) fn check_room(&self, payload: usize) -> Result<(), UsageError> {
         let queued = self.queued();
         if queued > 0 && queued + payload + MAX_HEADER_LEN > self.config.max_write_buffer {
             return Err(UsageError::OutputFull);
@@ -233,13 +241,9 @@ impl Conn {
 
     /// Appends one frame to the output queue, masked when we are the client.
     pub(super) fn write_frame(&mut self, fin: bool, rsv1: bool, opcode: OpCode, payload: &[u8]) {
-        // A short server frame: its two header bytes, no mask.
         if self.masks.is_none() && payload.len() <= 125 {
             let b0 = (u8::from(fin) << 7) | (u8::from(rsv1) << 6) | opcode.bits();
-            let out = self.write.vec();
-            out.reserve(2 + payload.len());
-            out.extend_from_slice(&[b0, payload.len() as u8]);
-            out.extend_from_slice(payload);
+            self.write_short_frame(b0, payload);
             return;
         }
         // RFC 6455 section 5.3: a fresh, unpredictable key for every client frame.
