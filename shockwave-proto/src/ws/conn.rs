@@ -776,17 +776,24 @@ impl Conn {
 
     /// The next event, or `None` when nothing new happened. The event borrows
     /// the machine's buffers until the next call.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
         // Nothing lent, ready or buffered, no Pong to queue, not over: no
-        // event (the state between in-place messages). `process` would do nothing.
-        if self.lent == Ready::Nothing
-            && self.ready == Ready::Nothing
+        // event (the state between in-place messages), decided inline.
+        if matches!(self.lent, Ready::Nothing)
+            && matches!(self.ready, Ready::Nothing)
             && self.read.is_empty()
             && self.pending_pong.is_none()
             && self.closing != Closing::Done
         {
             return None;
         }
+        self.next_event()
+    }
+
+    /// [`Conn::poll_event`] when an event may be ready.
+    #[inline(never)]
+    fn next_event(&mut self) -> Option<Event<'_>> {
         self.take_back();
         if self.ready == Ready::Nothing {
             self.process();

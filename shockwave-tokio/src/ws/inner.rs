@@ -119,10 +119,19 @@ impl Wake for Wakers {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        for slot in [&self.read, &self.write] {
-            let waker = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if let Some(w) = waker {
-                w.wake();
+        let take =
+            |slot: &Mutex<Option<Waker>>| slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let (read, write) = (take(&self.read), take(&self.write));
+        match (read, write) {
+            // One task polls both halves (not split): wake it once.
+            (Some(r), Some(w)) if r.will_wake(&w) => r.wake(),
+            (r, w) => {
+                if let Some(r) = r {
+                    r.wake();
+                }
+                if let Some(w) = w {
+                    w.wake();
+                }
             }
         }
     }
