@@ -106,6 +106,27 @@ impl Conn {
     ) -> Result<InPlaceInput, Error> {
         self.tick(now);
         self.take_back();
+        // The common case at a server: nothing held or begun, and a whole
+        // short data frame first. What `run` below would do, in one step.
+        if matches!(self.ready, Ready::Nothing)
+            && self.read.is_empty()
+            && self.frame.is_none()
+            && !self.failed
+            && !self.framing_lost
+            && !self.close_read
+            && self.closing == Closing::Open
+            && self.pending_pong.is_none()
+            && let Some((kind, len)) = self.small_frame(&mut Input::new(bytes))
+        {
+            self.frame_with_caller = false;
+            return Ok(InPlaceInput {
+                taken: 6 + len,
+                message: Some(InPlaceMessage {
+                    kind,
+                    payload: 6..6 + len,
+                }),
+            });
+        }
         if self.closing == Closing::Done {
             // The connection is over: what still arrives means nothing.
             return Ok(InPlaceInput {

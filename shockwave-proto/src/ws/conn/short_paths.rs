@@ -5,11 +5,8 @@
 //! compression state). The tests show each gives what the general path gives.
 
 use super::in_place::Input;
-use super::{Conn, InFrame, Mode, Ready, UsageError};
-use crate::ws::Error;
-use crate::ws::ErrorKind;
+use super::{Conn, UsageError};
 use crate::ws::close::Closing;
-use crate::ws::frame::FrameHeader;
 use crate::ws::mask::apply_mask;
 use crate::ws::message::MessageKind;
 use crate::ws::utf8::Utf8Validator;
@@ -55,18 +52,20 @@ impl Conn {
     /// progress, at the front of `input`. Its first two bytes satisfy every
     /// rule `decode_header` and `begin_frame` check (RFC 6455 section 5.2:
     /// minimal length form, opcode, RSV bits; 5.1: masked; 5.4: no
-    /// interleaving), leaving only the limits, checked here. Anything else
-    /// returns `false` untouched, for the general path, which names the error.
+    /// interleaving), leaving only the limits, checked here. Returns the
+    /// message's kind and length, its payload unmasked at `6..6 + len`.
+    /// Anything else (text that is not UTF-8 too) returns `None` with the
+    /// bytes as they were, for the general path, which names the error.
     #[inline]
-    pub(super) fn small_frame(&mut self, input: &mut Input<'_>) -> Result<bool, Error> {
+    pub(super) fn small_frame(&mut self, input: &mut Input<'_>) -> Option<(MessageKind, usize)> {
         let data = input.data();
-        if data.len() < 6 || !self.rules.expect_masked {
-            return Ok(false);
+        if data.len() < 6 || !self.rules.expect_masked || crate::tests_take_general_paths() {
+            return None;
         }
         let kind = match data[0] {
             0x81 => MessageKind::Text,
             0x82 => MessageKind::Binary,
-            _ => return Ok(false),
+            _ => return None,
         };
         let b1 = data[1];
         let len = usize::from(b1 & 0x7F);
@@ -77,7 +76,7 @@ impl Conn {
             || len > self.limits.max_message_size
             || !self.assembly.idle()
         {
-            return Ok(false);
+            return None;
         }
         let key = [data[2], data[3], data[4], data[5]];
         let payload = &mut input.data_mut()[6..6 + len];
@@ -85,29 +84,14 @@ impl Conn {
         if kind == MessageKind::Text {
             let mut utf8 = Utf8Validator::new();
             if utf8.feed(payload).is_err() || utf8.finish().is_err() {
-                // The state the general path fails in: the frame begun, nothing done.
-                self.frame = Some(InFrame {
-                    header: FrameHeader {
-                        fin: true,
-                        rsv1: false,
-                        opcode: kind.opcode(),
-                        mask: Some(key),
-                        payload_len: len as u64,
-                    },
-                    header_len: 6,
-                    done: 0,
-                    mode: Mode::InPlace(kind),
-                });
-                return Err(ErrorKind::InvalidUtf8.into());
+                // Masking again restores the bytes (RFC 6455 section 5.3: an
+                // XOR): the general path finds the error and fails the
+                // connection with 1007.
+                apply_mask(payload, key, 0);
+                return None;
             }
         }
-        self.ready = Ready::InPlace {
-            kind,
-            at: 6,
-            len,
-            consume: 6 + len,
-        };
-        Ok(true)
+        Some((kind, len))
     }
 }
 
@@ -388,24 +372,20 @@ mod tests {
         ];
         let mut conn = Conn::server(Config::default(), Extensions::default());
         let mut input = Input::new(&mut wire);
-        assert_eq!(conn.small_frame(&mut input), Ok(true));
-        assert_eq!(
-            conn.ready,
-            Ready::InPlace {
-                kind: MessageKind::Text,
-                at: 6,
-                len: 5,
-                consume: 11
-            }
-        );
+        assert_eq!(conn.small_frame(&mut input), Some((MessageKind::Text, 5)));
         assert_eq!(&wire[6..], b"Hello");
+        // Text that is not UTF-8 is left as it came, for the general path.
+        let mut bad = [0x81, 0x82, 1, 2, 3, 4, 0xff ^ 1, 0xfe ^ 2];
+        let before = bad;
+        assert_eq!(conn.small_frame(&mut Input::new(&mut bad)), None);
+        assert_eq!(bad, before);
         // Unmasked, from a server, or a control frame: left to the general path.
         let mut conn = Conn::server(Config::default(), Extensions::default());
         for mut frame in [
             vec![0x81, 0x05, b'H', b'e', b'l', b'l', b'o'],
             vec![0x89, 0x80, 1, 2, 3, 4],
         ] {
-            assert_eq!(conn.small_frame(&mut Input::new(&mut frame)), Ok(false));
+            assert_eq!(conn.small_frame(&mut Input::new(&mut frame)), None);
         }
     }
 }
