@@ -6,12 +6,14 @@
 //! | `max_message_size` | 64 MiB | payload bytes of one received message, after inflating when compressed (the decompression-bomb bound of RFC 7692 section 8) | close 1009 |
 //! | `max_fragments` | 65 536 | frames of one received message | close 1009 |
 //! | `read_buffer_initial` | 4 KiB | the read buffer when first used (a driver using `handle_input_in_place` may never use it); it doubles (to `max_frame_size`) while a frame does not fit | — |
-//! | `max_write_buffer` | 1 MiB | bytes queued by `send_*` before `OutputFull`; a message is always taken when nothing is queued | `UsageError::OutputFull` |
+//! | `max_write_buffer` | 1 MiB | bytes queued by `send_*` before `OutputFull`, payloads owed by `send_message_header` included; a message is always taken when nothing is queued | `UsageError::OutputFull` |
 //! | `close_timeout` | 5 s | from our Close frame (sent by `close` or after a peer error) to the peer's answer | connection dropped (`CloseTimeout`, 1006) |
 //! | `auto_pong` | on | answer every Ping with a Pong (only the latest, when several wait: RFC 6455 section 5.5.3) | — |
 //! | `deflate_level` | 1 | permessage-deflate compression level, 0 (stored blocks) to 10 (miniz's fast path at 1) | — |
 //! | `deflate_min_size` | 0 | messages shorter than this are sent uncompressed (RSV1 clear), even with permessage-deflate | — |
 //!
+//! At most [`MAX_OWED`](super::MAX_OWED) (64) payloads are owed at once; with
+//! more, `send_message_header` declines and the message is copied instead.
 //! Control frames are never longer than 125 bytes (RFC 6455 section 5.5:
 //! close 1002 otherwise); a peer's pings cost at most one pending Pong.
 //! With permessage-deflate, the compressor and the inflater add about
