@@ -73,12 +73,6 @@ impl Assembly {
         self.kind.is_none()
     }
 
-    /// Whether a fragmented message is unfinished.
-    #[cfg(test)]
-    pub(crate) fn in_progress(&self) -> bool {
-        self.kind.is_some()
-    }
-
     /// Starts a data frame (RFC 6455 section 5.4): checks it against the
     /// message in progress and the limits, and says where its payload goes.
     pub(crate) fn begin_frame(
@@ -251,7 +245,7 @@ mod tests {
         a.feed(b"lo", None, &LIMITS).unwrap();
         assert_eq!(a.finish(None, &LIMITS), Ok(MessageKind::Text));
         assert_eq!(a.payload(), b"Hello");
-        assert!(!a.in_progress());
+        assert!(a.idle());
     }
 
     #[test]
