@@ -57,14 +57,7 @@ impl ReadBuf {
     /// A buffer with no room that allocates nothing: what stands in for a
     /// machine's buffer while its bytes are lent out (`core::mem::replace`).
     pub const fn detached() -> Self {
-        ReadBuf {
-            buf: Vec::new(),
-            start: 0,
-            end: 0,
-            max: 0,
-            offered: 0,
-            grow: false,
-        }
+        Self::unallocated(0)
     }
 
     /// The bytes received and not consumed yet.

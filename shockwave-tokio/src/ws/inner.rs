@@ -824,29 +824,10 @@ mod tests {
 
     /// Reads `n` server frames, texts `message 0..n` in order.
     async fn read_texts(peer: &mut DuplexStream, n: usize) {
-        let mut client = Conn::client(
-            Config::default(),
-            Extensions::default(),
-            Box::new(|| [1, 2, 3, 4]),
-        );
-        let mut got = 0;
-        while got < n {
-            let mut buf = [0u8; 4096];
-            let k = peer.read(&mut buf).await.unwrap();
-            assert!(k > 0, "the server closed after {got} messages");
-            client.handle_input(Instant::ZERO, &buf[..k]).unwrap();
-            while let Some(event) = client.poll_event() {
-                let Event::MessageReceived {
-                    kind: MessageKind::Text,
-                    payload,
-                } = event
-                else {
-                    panic!("{event:?}");
-                };
-                assert_eq!(payload, format!("message {got}").as_bytes());
-                got += 1;
-            }
-        }
+        let expected: Vec<_> = (0..n)
+            .map(|i| (MessageKind::Text, format!("message {i}").into_bytes()))
+            .collect();
+        assert_eq!(read_messages(peer, n).await, expected);
     }
 
     /// Reads `n` server messages.
@@ -862,7 +843,10 @@ mod tests {
             let k = peer.read(&mut buf).await.unwrap();
             assert!(k > 0, "the server closed after {} messages", got.len());
             client.handle_input(Instant::ZERO, &buf[..k]).unwrap();
-            while let Some(Event::MessageReceived { kind, payload }) = client.poll_event() {
+            while let Some(event) = client.poll_event() {
+                let Event::MessageReceived { kind, payload } = event else {
+                    panic!("{event:?}");
+                };
                 got.push((kind, payload.to_vec()));
             }
         }

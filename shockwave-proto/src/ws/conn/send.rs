@@ -248,21 +248,8 @@ impl Conn {
         }
         // RFC 6455 section 5.3: a fresh, unpredictable key for every client frame.
         let mask = self.masks.as_mut().map(|m| m.next_mask());
-        let header = FrameHeader {
-            fin,
-            rsv1,
-            opcode,
-            mask,
-            payload_len: payload.len() as u64,
-        };
-        let mut head = [0u8; MAX_HEADER_LEN];
-        let n = encode_header(&header, &mut head);
+        self.write_header(fin, rsv1, opcode, mask, payload.len());
         let out = self.write.vec();
-        out.reserve(MAX_HEADER_LEN + payload.len());
-        let at = out.len();
-        // A fixed-size copy (no memcpy call), cut to the header's length.
-        out.extend_from_slice(&head);
-        out.truncate(at + n);
         let start = out.len();
         out.extend_from_slice(payload);
         if let Some(key) = mask {
@@ -290,6 +277,7 @@ impl Conn {
         let n = encode_header(&header, &mut head);
         let out = self.write.vec();
         let at = out.len();
+        // A fixed-size copy (no memcpy call), cut to the header's length.
         out.extend_from_slice(&head);
         out.truncate(at + n);
     }

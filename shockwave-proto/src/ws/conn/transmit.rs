@@ -22,12 +22,12 @@ pub const MAX_OWED: usize = 64;
 
 /// A payload the driver writes itself.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Owed {
+struct Owed {
     /// Queued bytes still to write before it: for the first, from the front
     /// of the queue; for a later one, after the payload before it.
-    pub(crate) before: usize,
+    before: usize,
     /// Payload bytes not written yet.
-    pub(crate) remaining: usize,
+    remaining: usize,
 }
 
 /// The payloads owed, in the order they go out.
