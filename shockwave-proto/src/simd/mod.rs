@@ -73,7 +73,13 @@ pub(crate) static CLASS: [u8; 256] = classes();
 /// The nibble tables of the vector `tchar` classifiers: byte `b` is a tchar iff
 /// `LO[b & 15] & HI[b >> 4] != 0`. Bit `h` of `LO[l]` says whether byte
 /// `h * 16 + l` is a tchar; `HI[h]` is `1 << h` for ASCII rows, 0 above.
-#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+#[cfg(all(
+    any(
+        target_arch = "aarch64",
+        all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2"))
+    ),
+    not(miri)
+))]
 const fn nibble_tables() -> ([u8; 16], [u8; 16]) {
     let mut lo = [0u8; 16];
     let mut hi = [0u8; 16];
@@ -91,7 +97,13 @@ const fn nibble_tables() -> ([u8; 16], [u8; 16]) {
     }
     (lo, hi)
 }
-#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+#[cfg(all(
+    any(
+        target_arch = "aarch64",
+        all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2"))
+    ),
+    not(miri)
+))]
 const NIBBLES: ([u8; 16], [u8; 16]) = nibble_tables();
 
 /// The first index `>= pos` whose byte lacks `class`, or `buf.len()`; byte by byte.
