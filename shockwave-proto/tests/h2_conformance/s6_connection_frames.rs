@@ -303,6 +303,35 @@ fn s6_8_graceful_shutdown_in_two_steps() {
     assert!(p.conn.is_closed(), "not closed after the last stream");
 }
 
+/// Section 6.8: the last stream identifier never increases. A stream the
+/// client opens after the final GOAWAY is ignored, and the GOAWAY of a
+/// connection error after it still names the final GOAWAY's last stream.
+#[test]
+fn s6_8_goaway_last_stream_never_increases() {
+    let mut p = Peer::connected();
+    p.get(1);
+    p.conn.shutdown();
+    p.pump();
+    let _ = p.take(|f| f.kind == ty::GOAWAY).expect("first GOAWAY");
+    let ping = p
+        .take(|f| f.kind == ty::PING && !f.has(fl::ACK))
+        .expect("PING after the first GOAWAY");
+    p.send(&frame(ty::PING, fl::ACK, 0, &ping.payload));
+    let last = p.take(|f| f.kind == ty::GOAWAY).expect("final GOAWAY");
+    assert_eq!(last.last_stream_id(), 1);
+    p.get(3);
+    assert!(!p.has_request(3));
+    // A PING of the wrong size: a connection error.
+    p.send(&frame(ty::PING, 0, 0, &[0; 7]));
+    let g = p
+        .take(|f| f.kind == ty::GOAWAY)
+        .expect("GOAWAY of the error");
+    assert_eq!(
+        (g.last_stream_id(), g.error_code()),
+        (1, ErrorCode::FRAME_SIZE_ERROR)
+    );
+}
+
 /// `close` sends a GOAWAY with the code and ends the connection.
 #[test]
 fn s6_8_close_sends_goaway_with_the_code() {

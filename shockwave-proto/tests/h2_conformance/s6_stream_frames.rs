@@ -157,6 +157,22 @@ fn s6_3_priority_with_length_4_is_frame_size_error() {
     p.expect_stream_error(1, ErrorCode::FRAME_SIZE_ERROR);
 }
 
+/// A bad PRIORITY on an idle stream is answered with RST_STREAM (as h2spec
+/// 6.3/2 expects); that closes the stream, so a second one is ignored
+/// (section 5.1: no frames after our RST_STREAM, and no second reset).
+/// (Found by the fuzz target `h2_server_conn`.)
+#[test]
+fn s6_3_bad_priority_on_idle_stream_is_answered_once() {
+    let mut p = Peer::connected();
+    p.send(&frame(ty::PRIORITY, 0, 3, &[]));
+    p.expect_stream_error(3, ErrorCode::FRAME_SIZE_ERROR);
+    p.send(&frame(ty::PRIORITY, 0, 3, &[]));
+    p.send(&frame(ty::PRIORITY, 0, 4, &[0, 0, 0]));
+    p.expect_stream_error(4, ErrorCode::FRAME_SIZE_ERROR);
+    p.send(&frame(ty::PRIORITY, 0, 4, &[0, 0, 0]));
+    p.assert_no_error();
+}
+
 /// PRIORITY may be sent in any state: on a closed stream it is ignored.
 #[test]
 fn s6_3_priority_on_closed_stream_is_ignored() {

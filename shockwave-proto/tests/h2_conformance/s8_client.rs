@@ -25,6 +25,9 @@ enum CEv {
         code: ErrorCode,
         by_peer: bool,
     },
+    Push {
+        promised: u32,
+    },
     Other,
 }
 
@@ -114,6 +117,9 @@ impl Server {
                     stream: stream.value(),
                     code,
                     by_peer,
+                },
+                ClientEvent::PushPromised { promised, .. } => CEv::Push {
+                    promised: promised.value(),
                 },
                 _ => CEv::Other,
             });
@@ -244,4 +250,32 @@ fn s8_4_client_push_promise_when_disabled_is_protocol_error() {
     payload.extend(get_block_with(&[]));
     s.send(&frame(ty::PUSH_PROMISE, fl::END_HEADERS, 1, &payload));
     s.expect_connection_error(ErrorCode::PROTOCOL_ERROR);
+}
+
+/// Section 6.8: a promise that comes after the client's GOAWAY names a
+/// stream past its last one, so it is ignored, and a later GOAWAY (here for
+/// a connection error) never names a higher last stream than the first.
+/// (Found by the fuzz target `h2_client_conn`.)
+#[test]
+fn s6_8_client_goaway_last_stream_never_increases() {
+    let mut s = Server::with_request(config(|c| c.enable_push = true));
+    s.conn.shutdown();
+    s.pump();
+    let first = s.frames.pop_front().expect("GOAWAY");
+    assert_eq!((first.kind, first.last_stream_id()), (ty::GOAWAY, 0));
+    let mut payload = 2u32.to_be_bytes().to_vec();
+    payload.extend(get_block_with(&[]));
+    s.send(&frame(ty::PUSH_PROMISE, fl::END_HEADERS, 1, &payload));
+    assert!(!s.events.contains(&CEv::Push { promised: 2 }));
+    // A frame of the wrong size on stream 0: a connection error.
+    s.send(&frame(ty::PING, 0, 0, &[0; 7]));
+    let last = s
+        .frames
+        .iter()
+        .find(|f| f.kind == ty::GOAWAY)
+        .unwrap_or_else(|| panic!("no second GOAWAY: {:?}", s.frames));
+    assert_eq!(
+        (last.last_stream_id(), last.error_code()),
+        (0, ErrorCode::FRAME_SIZE_ERROR)
+    );
 }

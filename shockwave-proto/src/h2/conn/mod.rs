@@ -231,8 +231,14 @@ pub(crate) struct Core {
     last_peer_stream: StreamId,
     /// The identifier our next stream gets; `None` once they are used up.
     next_local: Option<StreamId>,
+    /// The last stream identifier of the GOAWAY we sent last (the final one
+    /// of a graceful shutdown, or of an error).
     goaway_sent: Option<StreamId>,
     goaway_received: Option<StreamId>,
+    /// We answered a stream still idle with RST_STREAM (a bad PRIORITY, as
+    /// h2spec expects): from then on an idle-looking stream may be one we
+    /// closed, so lookups ask the ring of closed streams too.
+    reset_idle: bool,
     shutdown: Shutdown,
     closing: bool,
     error: Option<Error>,
@@ -305,6 +311,7 @@ impl Conn {
             next_local: Some(StreamId::new(if role == Role::Client { 1 } else { 2 })),
             goaway_sent: None,
             goaway_received: None,
+            reset_idle: false,
             shutdown: Shutdown::Running,
             closing: false,
             error: None,
@@ -624,6 +631,9 @@ impl Core {
     }
 
     fn send_goaway(&mut self, last: StreamId, code: ErrorCode) {
+        // RFC 9113 section 6.8: the last stream identifier MUST NOT increase
+        // (streams the peer opened after our GOAWAY were ignored).
+        let last = self.goaway_sent.map_or(last, |sent| sent.min(last));
         frame::write_goaway(self.write.vec(), last, code, b"");
         self.goaway_sent = Some(last);
     }

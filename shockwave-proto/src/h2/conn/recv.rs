@@ -149,7 +149,12 @@ impl Core {
             self.next_local.is_some_and(|next| id >= next)
         };
         if idle {
-            Lookup::Idle
+            // Section 5.1: after our RST_STREAM the stream is closed, even
+            // one that was idle.
+            match self.reset_idle.then(|| self.store.closed_how(id)).flatten() {
+                Some(how) => Lookup::Closed(Some(how)),
+                None => Lookup::Idle,
+            }
         } else {
             Lookup::Closed(self.store.closed_how(id))
         }
@@ -174,6 +179,7 @@ impl Core {
                 });
             }
         } else if self.store.closed_how(id).is_none() {
+            self.reset_idle |= self.lookup(id) == Lookup::Idle;
             self.store.remember(id, ClosedHow::ResetSent);
         }
         self.spend_reset()
@@ -601,6 +607,12 @@ impl Core {
             return Err(Error::connection(ErrorKind::InvalidStreamId));
         }
         self.last_peer_stream = promised;
+        // Section 6.8: after our final GOAWAY, newer streams are ignored (and
+        // frames that follow on them, as after a reset of ours).
+        if self.goaway_sent.is_some_and(|last| promised > last) {
+            self.store.remember(promised, ClosedHow::ResetSent);
+            return Ok(());
+        }
         let reserved = self.store.count(|r| r.id.is_server_initiated());
         if reserved >= self.config.max_concurrent_streams as usize {
             return self.stream_error(Error::stream_error(promised, ErrorKind::RefusedStream));
