@@ -482,6 +482,26 @@ fn s5_3_1_headers_depending_on_itself_is_protocol_error() {
     p.expect_stream_error(1, ErrorCode::PROTOCOL_ERROR);
 }
 
+/// After our RST_STREAM, a HEADERS on the stream that depends on itself is
+/// ignored like any frame there (section 5.1), not reset a second time.
+/// (Found by the fuzz target `h2_server_conn`.)
+#[test]
+fn s5_3_1_self_dependency_after_our_reset_is_ignored() {
+    let mut p = Peer::connected();
+    // A request without pseudo-header fields: malformed, reset.
+    p.send(&frame(ty::HEADERS, fl::END_HEADERS, 1, &[]));
+    p.expect_stream_error(1, ErrorCode::PROTOCOL_ERROR);
+    let mut payload = priority_fields(1, false, 15).to_vec();
+    payload.extend(get_block_with(&[]));
+    p.send(&frame(
+        ty::HEADERS,
+        fl::END_HEADERS | fl::PRIORITY,
+        1,
+        &payload,
+    ));
+    p.assert_no_error();
+}
+
 /// h2spec 5.3.1/2: PRIORITY making a stream depend on itself is a stream error
 /// of type PROTOCOL_ERROR.
 #[test]

@@ -429,6 +429,11 @@ impl Core {
             } => {
                 let lookup = self.lookup(id);
                 if let Some(e) = deferred {
+                    // Section 5.1: frames after our RST_STREAM are ignored,
+                    // a bad one too (no second reset).
+                    if lookup == Lookup::Closed(Some(ClosedHow::ResetSent)) {
+                        return Ok(());
+                    }
                     if lookup == Lookup::Idle && self.role.peer_initiates(id) {
                         self.last_peer_stream = id;
                     }
