@@ -482,8 +482,9 @@ fn s5_3_1_headers_depending_on_itself_is_protocol_error() {
     p.expect_stream_error(1, ErrorCode::PROTOCOL_ERROR);
 }
 
-/// After our RST_STREAM, a HEADERS on the stream that depends on itself is
-/// ignored like any frame there (section 5.1), not reset a second time.
+/// After our RST_STREAM, a HEADERS or a PRIORITY that makes the stream depend
+/// on itself is ignored like any frame there (section 5.1), not reset a
+/// second time.
 /// (Found by the fuzz target `h2_server_conn`.)
 #[test]
 fn s5_3_1_self_dependency_after_our_reset_is_ignored() {
@@ -499,6 +500,7 @@ fn s5_3_1_self_dependency_after_our_reset_is_ignored() {
         1,
         &payload,
     ));
+    p.send(&priority(1, 1, false, 15));
     p.assert_no_error();
 }
 

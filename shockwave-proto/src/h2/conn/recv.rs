@@ -76,7 +76,10 @@ impl Core {
             Frame::PushPromise(f) => self.on_push_promise(f)?,
             Frame::Priority(f) => {
                 self.spend_control()?;
-                if let Err(e) = check_dependency(f.stream, &f.priority) {
+                // Section 5.1: after our RST_STREAM a bad one is ignored too.
+                if let Err(e) = check_dependency(f.stream, &f.priority)
+                    && self.lookup(f.stream) != Lookup::Closed(Some(ClosedHow::ResetSent))
+                {
                     self.stream_error(e)?;
                 }
             }
