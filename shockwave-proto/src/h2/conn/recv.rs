@@ -76,10 +76,7 @@ impl Core {
             Frame::PushPromise(f) => self.on_push_promise(f)?,
             Frame::Priority(f) => {
                 self.spend_control()?;
-                // Section 5.1: after our RST_STREAM a bad one is ignored too.
-                if let Err(e) = check_dependency(f.stream, &f.priority)
-                    && self.lookup(f.stream) != Lookup::Closed(Some(ClosedHow::ResetSent))
-                {
+                if let Err(e) = check_dependency(f.stream, &f.priority) {
                     self.stream_error(e)?;
                 }
             }
@@ -165,11 +162,16 @@ impl Core {
 
     /// A stream error (RFC 9113 section 5.4.2): RST_STREAM with its code; the
     /// application hears of it if it knew the stream. Counted against the reset
-    /// budget, since the peer chose to cause it.
+    /// budget, since the peer chose to cause it. On a stream we reset already
+    /// it is nothing: section 5.1, frames after our RST_STREAM are ignored, a
+    /// bad one too (no second reset).
     pub(super) fn stream_error(&mut self, e: Error) -> Result<(), Error> {
         let Some(id) = e.stream() else {
             return Err(e);
         };
+        if self.lookup(id) == Lookup::Closed(Some(ClosedHow::ResetSent)) {
+            return Ok(());
+        }
         frame::write_rst_stream(self.write.vec(), id, e.code());
         if let Some(rec) = self.store.get(id) {
             let known = rec.known;
@@ -432,11 +434,6 @@ impl Core {
             } => {
                 let lookup = self.lookup(id);
                 if let Some(e) = deferred {
-                    // Section 5.1: frames after our RST_STREAM are ignored,
-                    // a bad one too (no second reset).
-                    if lookup == Lookup::Closed(Some(ClosedHow::ResetSent)) {
-                        return Ok(());
-                    }
                     if lookup == Lookup::Idle && self.role.peer_initiates(id) {
                         self.last_peer_stream = id;
                     }
