@@ -4,8 +4,9 @@ project's bar: every case's behaviour and closing behaviour must be OK, or
 INFORMATIONAL; NON-STRICT, UNIMPLEMENTED, WRONG CODE, FAILED and ERROR all
 fail. Sections 12 and 13 (permessage-deflate) are included.
 
-  conformance/autobahn.py server [--binary PATH] [--parallelism N] [-- kosoku args]
+  conformance/autobahn.py server [--binary PATH] [--path P] [--parallelism N] [-- kosoku args]
       starts the reference server and drives its WebSocket echo on /ws
+      (borrowed messages) or --path /ws/owned (owned ones)
   conformance/autobahn.py client [--client CMD] [--parallelism N] [-- kosoku args]
       runs kosoku as the fuzzing server and CMD as the client under test;
       {url} in CMD is the server's ws:// base URL, {parallelism} the number
@@ -121,13 +122,13 @@ def server(args, extra):
     port = free_port()
     proc = subprocess.Popen([binary, "--listen", f"127.0.0.1:{port}", "--threads", "2"],
                             stdout=subprocess.DEVNULL)
-    outdir = fresh(os.path.join(TARGET, "autobahn", "server"))
+    outdir = fresh(os.path.join(TARGET, "autobahn", "server" + args.path.replace("/", "_")))
     try:
         wait_listening(port, proc)
         start = time.time()
         # kosoku exits non-zero when a case fails; the judge below decides.
         subprocess.run(["kosoku", "-o", outdir, "-p", str(args.parallelism), *extra,
-                        f"ws://127.0.0.1:{port}/ws"], check=False, timeout=args.timeout)
+                        f"ws://127.0.0.1:{port}{args.path}"], check=False, timeout=args.timeout)
         print(f"server cases ran in {time.time() - start:.0f} s")
     finally:
         stop(proc)
@@ -165,6 +166,8 @@ def main():
     ap.add_argument("--binary", help="the reference server binary (default: build it)")
     ap.add_argument("--client", help="client command; {url}: the fuzzing server's ws:// base URL, "
                                      "{parallelism}: cases at once (default: the autobahn_client example)")
+    ap.add_argument("--path", default="/ws", help="server mode: the echo's path (default /ws; "
+                                                   "/ws/owned echoes with owned messages)")
     ap.add_argument("--parallelism", type=int, default=4, help="cases run at once (default 4)")
     ap.add_argument("--debug", dest="profile", action="store_const", const="debug", default="release",
                     help="build and run the debug profile")

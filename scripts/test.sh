@@ -293,12 +293,14 @@ step_docs() {
 }
 
 # The Autobahn TestSuite's 517 cases (kosoku, installed in step 4a) against
-# the reference server's /ws echo, then against our client (the
-# autobahn_client example), release builds; conformance/autobahn.py fails on
-# any case not OK or INFORMATIONAL. Both run even if the first fails.
+# the reference server's two echoes (/ws: borrowed messages, /ws/owned: owned
+# ones), then against our client (the autobahn_client example), release
+# builds; conformance/autobahn.py fails on any case not OK or INFORMATIONAL.
+# All run even if one fails.
 step_autobahn() {
     local rc=0
     python3 conformance/autobahn.py server --parallelism 4 || rc=1
+    python3 conformance/autobahn.py server --path /ws/owned --parallelism 4 || rc=1
     python3 conformance/autobahn.py client --parallelism 4 || rc=1
     return "$rc"
 }
@@ -344,7 +346,7 @@ run_step "4a. peers: curl, nghttp2 tools and the Python packages the tests talk 
 run_step "4. tests: cargo nextest run --workspace --all-features (with the fuzz corpora)" step_tests
 run_step "4b. doctests: cargo test --workspace --doc --all-features" step_doctests
 run_step "5. docs: RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --all-features" step_docs
-[ "$QUICK" = 1 ] || run_step "5b. autobahn: conformance/autobahn.py server and client (kosoku, 517 cases each)" step_autobahn
+[ "$QUICK" = 1 ] || run_step "5b. autobahn: conformance/autobahn.py server (/ws, /ws/owned) and client (kosoku, 517 cases each)" step_autobahn
 if [ "$QUICK" = 1 ]; then
     echo
     echo "(--quick: miri skipped)"

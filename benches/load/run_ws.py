@@ -19,8 +19,12 @@ import time
 
 from common import busy_seconds, cpu_seconds, cpu_split, free_port, pinned_server, release_bin, rss_kib, take_turns
 
-NAMES = ["tokio-tungstenite", "fastwebsockets", "shockwave-tokio"]
-OURS, PEERS = "shockwave-tokio", ["tokio-tungstenite", "fastwebsockets"]
+NAMES = ["tokio-tungstenite", "fastwebsockets", "shockwave-tokio", "shockwave-tokio owned"]
+# Ours twice: /ws echoes borrowed messages (`WebSocket::recv_each`), /ws/owned
+# owned ones (`recv` and `feed`, the Stream/Sink shape tokio-tungstenite's
+# echo has).
+OURS, PEERS = ("shockwave-tokio", "shockwave-tokio owned"), ["tokio-tungstenite", "fastwebsockets"]
+PATHS = {"shockwave-tokio owned": "/ws/owned"}
 SIZES = [(16, "text"), (65536, "binary")]
 
 
@@ -28,6 +32,7 @@ def servers(port):
     listen = ["--listen", f"127.0.0.1:{port}"]
     return {
         "shockwave-tokio": [release_bin("shockwave")] + listen + ["--threads", "1"],
+        "shockwave-tokio owned": [release_bin("shockwave")] + listen + ["--threads", "1"],
         "tokio-tungstenite": [release_bin("tungstenite-echo")] + listen,
         "fastwebsockets": [release_bin("fastws-echo")] + listen,
     }
@@ -42,7 +47,7 @@ def measure(name, args, size, kind, inflight):
     port = free_port()
     cmd = servers(port)[name]
     with pinned_server(cmd, port) as proc:
-        load = ["taskset", "-c", "1", release_bin("ws-load"), "--connect", f"127.0.0.1:{port}", "--path", "/ws",
+        load = ["taskset", "-c", "1", release_bin("ws-load"), "--connect", f"127.0.0.1:{port}", "--path", PATHS.get(name, "/ws"),
                 "--connections", str(args.connections), "--inflight", str(inflight), "--size", str(size),
                 "--kind", kind, "--duration", str(args.duration), "--warmup", str(args.warmup),
                 "--server-pid", str(proc.pid)]
@@ -82,10 +87,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--depth", type=int, default=16)
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--servers", help="comma-separated subset of: " + ", ".join(NAMES))
+    ap.add_argument("--shapes", help="comma-separated subset of: 16-1, 16-D, 65536-1, 65536-D (size-inflight, D: --depth)")
     args = ap.parse_args()
-    shapes = [(size, kind, inflight) for size, kind in SIZES for inflight in (1, args.depth)]
+    names = args.servers.split(",") if args.servers else NAMES
+    shapes = [(size, kind, inflight) for size, kind in SIZES for inflight in (1, args.depth)
+              if not args.shapes or f"{size}-{'1' if inflight == 1 else 'D'}" in args.shapes.split(",")]
     results = take_turns(
-        args.rounds, shapes, NAMES, lambda name, shape: measure(name, args, *shape), "mps",
+        args.rounds, shapes, names, lambda name, shape: measure(name, args, *shape), "mps",
         lambda name, shape, r: f"{name:18} {shape_name(shape[0], shape[2]):20} {r['mps']:>10.0f} msg/s "
                                f"{r['cpu_us']:7.2f} µs/msg  client CPU {r['client']:.0f}%  others {r['others']:.2f} cores",
         lowest=("cpu_us",))
@@ -99,13 +108,13 @@ def main():
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for shape in shapes:
         peers = [results.get((p, shape)) for p in PEERS]
-        for name in NAMES:
+        for name in names:
             r = results.get((name, shape))
             if r is None:
                 continue
             rate = [r["mps"] / p["mps"] if p else nan for p in peers]
             cpu = [p["cpu_us"] / r["cpu_us"] if p and r["cpu_us"] > 0 else nan for p in peers]
-            cells = [f"{x:.2f}x" for x in rate + cpu] if name == OURS else [""] * 4
+            cells = [f"{x:.2f}x" for x in rate + cpu] if name in OURS else [""] * 4
             ratios = " | ".join(cells)
             print(f"| {name} | {shape_name(shape[0], shape[2])} | {r['mps']:.0f} | {r['p99']:.0f} | {r['cpu_us']:.2f} "
                   f"| {r['client']:.0f}% | {r['peak']} | {ratios} |")
@@ -115,12 +124,12 @@ def main():
     print("| server | shape | kernel share | our ceiling vs tungstenite CPU/msg | vs fastwebsockets |")
     print("| --- | --- | ---: | ---: | ---: |")
     for shape in shapes:
-        for name in NAMES:
+        for name in names:
             r = results.get((name, shape))
             if r is None:
                 continue
             cells = ["", ""]
-            if name == OURS:
+            if name in OURS:
                 kernel_us = r["cpu_us"] * r["kernel_share"]
                 cells = [f"{results[(p, shape)]['cpu_us'] / kernel_us:.2f}x" if (p, shape) in results and kernel_us > 0
                          else "" for p in PEERS]

@@ -1,5 +1,6 @@
 //! The WebSocket path allocates nothing per message in steady state: a warmed
-//! connection to the reference server's `/ws` echo carries 1,000 round trips
+//! connection to each of the reference server's echoes (`/ws`, borrowed
+//! messages through `recv_each`; `/ws/owned`, owned ones) carries 1,500 round trips
 //! (text and binary, plain and with permessage-deflate) on a current-thread
 //! runtime, our client in the same runtime, while a counting allocator watches
 //! this thread. Received messages are split from the connection's read
@@ -58,13 +59,15 @@ fn echo_round_trips_allocate_nothing() {
         let server = Server::bind("127.0.0.1:0").unwrap();
         let addr = server.local_addrs()[0].0;
         tokio::spawn(server.serve_handler(Reference));
-        let url = format!("ws://{addr}/ws");
-        let plain = round_trips(Connector::new().deflate(false), &url).await;
-        let deflated = round_trips(Connector::new(), &url).await;
-        assert_eq!(
-            (plain, deflated),
-            (0, 0),
-            "allocations in 1,500 round trips"
-        );
+        for path in ["/ws", "/ws/owned"] {
+            let url = format!("ws://{addr}{path}");
+            let plain = round_trips(Connector::new().deflate(false), &url).await;
+            let deflated = round_trips(Connector::new(), &url).await;
+            assert_eq!(
+                (plain, deflated),
+                (0, 0),
+                "allocations in 1,500 round trips on {path}"
+            );
+        }
     });
 }

@@ -17,12 +17,15 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use bytes::{Buf, Bytes, BytesMut};
 use shockwave_proto::Instant;
-use shockwave_proto::ws::{Conn, Event, InPlaceInput, MessageKind, OutputPart, UsageError};
+use shockwave_proto::ws::{
+    Conn, Event, InPlaceInput, InPlaceMessage, MessageKind, OutputPart, UsageError,
+};
 use tokio::io::AsyncReadExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
-use super::{CloseFrame, Error, Message, Utf8Bytes};
+use super::outbox::send_to;
+use super::{CloseFrame, Error, Message, MessageRef, Outbox, Utf8Bytes, Utf8Ref};
 use crate::time::{now, to_tokio};
 
 /// The socket is read into the connection's own buffer, and a message that
@@ -273,18 +276,46 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Message, Error>>> {
+        self.poll_take(cx, |inner| {
+            let message = inner.next_event()?;
+            let answer = matches!(message, Message::Ping(_) | Message::Close(_));
+            Some((message, answer))
+        })
+    }
+
+    /// Hands every message buffered to `f`, borrowed, with the output to
+    /// reply; ready with how many (at least one). Drives the connection as
+    /// `poll_recv` does.
+    pub(crate) fn poll_recv_each<F>(
+        &mut self,
+        cx: &mut Context<'_>,
+        f: &mut F,
+    ) -> Poll<Option<Result<usize, Error>>>
+    where
+        F: FnMut(MessageRef<'_>, &mut Outbox<'_>),
+    {
+        self.poll_take(cx, |inner| inner.each_event(f))
+    }
+
+    /// Drives the connection until `take` finds something to hand out
+    /// (with whether it needs an answer written now: a Ping or a Close).
+    fn poll_take<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut take: impl FnMut(&mut Self) -> Option<(T, bool)>,
+    ) -> Poll<Option<Result<T, Error>>> {
         // A message already buffered goes out first, and needs no waker
         // unless its answer is written (nothing else here can be pending).
         if self.phase == Phase::Open
             && self.report.is_none()
-            && let Some(message) = self.next_event()
+            && let Some((taken, answer)) = take(self)
         {
-            if matches!(message, Message::Ping(_) | Message::Close(_)) {
+            if answer {
                 Wakers::set(&self.wakers.read, cx.waker());
                 let proxy = self.proxy.clone();
                 self.answer(&mut Context::from_waker(&proxy));
             }
-            return Poll::Ready(Some(Ok(message)));
+            return Poll::Ready(Some(Ok(taken)));
         }
         Wakers::set(&self.wakers.read, cx.waker());
         let proxy = self.proxy.clone();
@@ -294,11 +325,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 return Poll::Ready(Some(Err(e)));
             }
             if self.phase == Phase::Open {
-                if let Some(message) = self.next_event() {
-                    if matches!(message, Message::Ping(_) | Message::Close(_)) {
+                if let Some((taken, answer)) = take(self) {
+                    if answer {
                         self.answer(cx);
                     }
-                    return Poll::Ready(Some(Ok(message)));
+                    return Poll::Ready(Some(Ok(taken)));
                 }
                 if self.report.is_some() {
                     continue;
@@ -359,35 +390,102 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 Some(event) => return Some(copied(event)),
                 None => {}
             }
-            if self.incoming.is_empty() {
-                return None;
+            let (taken, m) = self.step_in_place()?;
+            let Some(m) = m else { continue };
+            let mut frame = self.incoming.split_to(taken);
+            frame.advance(m.payload.start);
+            frame.truncate(m.payload.len());
+            let payload = frame.freeze();
+            return Some(match m.kind {
+                MessageKind::Text => Message::Text(Utf8Bytes::validated(payload)),
+                MessageKind::Binary => Message::Binary(payload),
+            });
+        }
+    }
+
+    /// Hands every buffered message to `f` with the output to reply, while
+    /// the output has room (backpressure, as for `feed`); how many, and
+    /// whether a Ping or a Close was among them, when at least one. A
+    /// message that is one uncompressed frame is lent where it lies in
+    /// `incoming`; what the machine hands out from its own buffers is copied
+    /// first (the reply needs the machine).
+    fn each_event<F>(&mut self, f: &mut F) -> Option<(usize, bool)>
+    where
+        F: FnMut(MessageRef<'_>, &mut Outbox<'_>),
+    {
+        // A reply that waited for room goes first.
+        if let Err(e) = self.push_pending() {
+            self.report = Some(e);
+            return None;
+        }
+        let (mut count, mut answer) = (0, false);
+        while self.pending.is_none() && self.queued() < self.limit() {
+            let message = match self.conn.poll_event() {
+                Some(Event::Closed) => break,
+                Some(event) => {
+                    answer |= matches!(event, Event::PingReceived(_) | Event::CloseReceived { .. });
+                    copied(event)
+                }
+                None => {
+                    let Some((taken, m)) = self.step_in_place() else {
+                        break;
+                    };
+                    let Some(m) = m else { continue };
+                    let payload = &self.incoming[m.payload];
+                    let message = match m.kind {
+                        MessageKind::Text => MessageRef::Text(Utf8Ref::validated(payload)),
+                        MessageKind::Binary => MessageRef::Binary(payload),
+                    };
+                    // The outbox's fields beside the borrowed `incoming`.
+                    let mut outbox = Outbox {
+                        conn: &mut self.conn,
+                        pending: &mut self.pending,
+                    };
+                    f(message, &mut outbox);
+                    self.incoming.advance(taken);
+                    count += 1;
+                    continue;
+                }
+            };
+            let mut outbox = Outbox {
+                conn: &mut self.conn,
+                pending: &mut self.pending,
+            };
+            f(message.as_borrowed(), &mut outbox);
+            count += 1;
+        }
+        (count > 0).then_some((count, answer))
+    }
+
+    /// Gives the machine the buffered input up to the end of the next frame:
+    /// `(taken, Some(message))` for a message lying in `incoming[..taken]`
+    /// (the caller drops or keeps those bytes); `(0, None)` after a frame
+    /// the machine took (`incoming` advanced; look for its event); `None`
+    /// when there is no whole frame, or on a peer error (reported).
+    #[inline(always)] // In both per-message loops: no call, no returned struct in memory.
+    fn step_in_place(&mut self) -> Option<(usize, Option<InPlaceMessage>)> {
+        if self.incoming.is_empty() {
+            return None;
+        }
+        match self
+            .conn
+            .handle_input_in_place(self.read_at, &mut self.incoming)
+        {
+            // An unfinished frame: read more.
+            Ok(InPlaceInput { taken: 0, .. }) => None,
+            Ok(InPlaceInput {
+                taken,
+                message: Some(m),
+            }) => Some((taken, Some(m))),
+            Ok(InPlaceInput { taken, .. }) => {
+                self.incoming.advance(taken);
+                Some((0, None))
             }
-            match self
-                .conn
-                .handle_input_in_place(self.read_at, &mut self.incoming)
-            {
-                Ok(InPlaceInput {
-                    taken,
-                    message: Some(m),
-                }) => {
-                    let mut frame = self.incoming.split_to(taken);
-                    frame.advance(m.payload.start);
-                    frame.truncate(m.payload.len());
-                    let payload = frame.freeze();
-                    return Some(match m.kind {
-                        MessageKind::Text => Message::Text(Utf8Bytes::validated(payload)),
-                        MessageKind::Binary => Message::Binary(payload),
-                    });
-                }
-                // An unfinished frame: read more.
-                Ok(InPlaceInput { taken: 0, .. }) => return None,
-                Ok(InPlaceInput { taken, .. }) => self.incoming.advance(taken),
-                Err(e) => {
-                    // The machine took all (and keeps what it still needs).
-                    self.incoming.clear();
-                    self.report = Some(Error::Protocol(e));
-                    return None;
-                }
+            Err(e) => {
+                // The machine took all (and keeps what it still needs).
+                self.incoming.clear();
+                self.report = Some(Error::Protocol(e));
+                None
             }
         }
     }
@@ -572,22 +670,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             return Ok(());
         };
         let result = match &message {
+            // The common cases without building a borrowed view first.
             Message::Text(t) => self.conn.send_validated_text(t.as_bytes()),
             Message::Binary(b) => self.conn.send_message(MessageKind::Binary, b),
-            Message::Ping(p) => self.conn.ping(p),
-            Message::Pong(p) => self.conn.pong(p),
-            Message::Close(frame) => {
-                let (code, reason) = frame
-                    .as_ref()
-                    .map_or((shockwave_proto::ws::close::NORMAL_CLOSURE, ""), |f| {
-                        (f.code, f.reason.as_str())
-                    });
-                match self.conn.close(code, reason) {
-                    // Closing twice, or answering a Close already answered: done.
-                    Err(UsageError::Closed) => Ok(()),
-                    other => other,
-                }
-            }
+            other => send_to(&mut self.conn, other.as_borrowed()),
         };
         match result {
             Ok(()) => Ok(()),
@@ -831,7 +917,10 @@ mod tests {
     }
 
     /// Reads `n` server messages.
-    async fn read_messages(peer: &mut DuplexStream, n: usize) -> Vec<(MessageKind, Vec<u8>)> {
+    async fn read_messages(
+        peer: &mut (impl AsyncRead + Unpin),
+        n: usize,
+    ) -> Vec<(MessageKind, Vec<u8>)> {
         let mut client = Conn::client(
             Config::default(),
             Extensions::default(),
@@ -986,5 +1075,143 @@ mod tests {
             (MessageKind::Binary, vec![3; 20_000]),
         ];
         assert_eq!(got, expected);
+    }
+
+    /// A client's wire: texts, a fragmented binary, a Ping, a longer binary
+    /// and its Close, each frame masked.
+    fn mixed_wire() -> Vec<u8> {
+        let mut client = Conn::client(
+            Config::default(),
+            Extensions::default(),
+            Box::new(|| [5, 6, 7, 8]),
+        );
+        client.send_text("first").unwrap();
+        client
+            .send_fragment(MessageKind::Binary, b"frag", false)
+            .unwrap();
+        client.ping(b"are you there").unwrap();
+        client
+            .send_fragment(MessageKind::Binary, b"ments", true)
+            .unwrap();
+        client.send_text("é, then more").unwrap();
+        client.send_binary(&[3u8; 300]).unwrap();
+        client.close(1000, "done").unwrap();
+        let mut wire = Vec::new();
+        while let Some(out) = client.poll_transmit() {
+            let out = out.to_vec();
+            client.advance_transmit(out.len());
+            wire.extend_from_slice(&out);
+        }
+        wire
+    }
+
+    /// Writes `wire` to the server in pieces of `piece` bytes, then drains
+    /// what the server sends until it closes.
+    async fn feed_in_pieces(mut peer: DuplexStream, wire: Vec<u8>, piece: usize) {
+        for chunk in wire.chunks(piece) {
+            peer.write_all(chunk).await.unwrap();
+            tokio::task::yield_now().await;
+        }
+        let mut sink = Vec::new();
+        let _ = peer.read_to_end(&mut sink).await;
+    }
+
+    #[tokio::test]
+    async fn recv_each_lends_what_recv_gives_for_any_split() {
+        let wire = mixed_wire();
+        let (mut socket, peer, _) = server();
+        tokio::spawn(feed_in_pieces(peer, wire.clone(), wire.len()));
+        let mut owned = Vec::new();
+        while let Some(m) = socket.recv().await {
+            owned.push(m.unwrap());
+        }
+        assert_eq!(owned.len(), 6, "{owned:?}");
+        for piece in [1, 2, 7, 100, wire.len()] {
+            let (mut socket, peer, _) = server();
+            tokio::spawn(feed_in_pieces(peer, wire.clone(), piece));
+            let mut lent = Vec::new();
+            while let Some(n) = socket.recv_each(|m, _| lent.push(m.to_message())).await {
+                assert!(n.unwrap() > 0);
+            }
+            assert_eq!(lent, owned, "pieces of {piece}");
+        }
+    }
+
+    #[tokio::test]
+    async fn recv_each_echoes_a_batch_in_one_write() {
+        let (mut socket, mut peer, writes) = server();
+        peer.write_all(&batch(16)).await.unwrap();
+        let echo = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while let Some(Ok(n)) = socket
+                .recv_each(|m, out| {
+                    assert!(matches!(m, MessageRef::Text(_)));
+                    out.send(m).unwrap();
+                })
+                .await
+            {
+                seen.push(n);
+            }
+            seen
+        });
+        read_texts(&mut peer, 16).await;
+        assert_eq!(writes.load(Ordering::Relaxed), 1, "writes for 16 echoes");
+        drop(peer);
+        assert_eq!(echo.await.unwrap(), [16], "one batch of 16");
+    }
+
+    #[tokio::test]
+    async fn recv_each_holds_back_while_the_output_is_full() {
+        // A queue of 100 bytes and a pipe of 64: the echoes of 50 messages
+        // of 40 bytes cannot all be queued while the peer does not read.
+        let (ours, peer) = tokio::io::duplex(64);
+        let mut config = Config::default();
+        config.max_write_buffer = 100;
+        let mut socket = WebSocket::server(ours, Extensions::default(), config);
+        let mut client = Conn::client(
+            Config::default(),
+            Extensions::default(),
+            Box::new(|| [1, 1, 2, 3]),
+        );
+        let sent: Vec<Vec<u8>> = (0..50u8).map(|i| vec![i; 40]).collect();
+        let mut wire = Vec::new();
+        for m in &sent {
+            client.send_binary(m).unwrap();
+            while let Some(out) = client.poll_transmit() {
+                let out = out.to_vec();
+                client.advance_transmit(out.len());
+                wire.extend_from_slice(&out);
+            }
+        }
+        let echo = tokio::spawn(async move {
+            let mut most = 0;
+            while let Some(Ok(_)) = socket
+                .recv_each(|m, out| {
+                    out.send(m).unwrap();
+                    most = most.max(out.buffered_amount());
+                })
+                .await
+            {}
+            most
+        });
+        let (mut rd, mut wr) = tokio::io::split(peer);
+        let writer = tokio::spawn(async move {
+            wr.write_all(&wire).await.unwrap();
+            wr
+        });
+        // Not read for a while: the server holds back meanwhile.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let got = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            read_messages(&mut rd, 50),
+        )
+        .await
+        .expect("the echo stalled");
+        drop((rd, writer.await.unwrap()));
+        let expected: Vec<_> = sent.into_iter().map(|m| (MessageKind::Binary, m)).collect();
+        assert_eq!(got, expected);
+        // Past the queue's limit by the one reply that waited, no more.
+        let most = echo.await.unwrap();
+        assert!(most > 100 && most <= 100 + 40, "{most} bytes held");
     }
 }

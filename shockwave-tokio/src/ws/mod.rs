@@ -15,6 +15,10 @@
 //! - Either way: [`WebSocket::recv`] / [`WebSocket::send`], or the
 //!   `futures` [`Stream`](futures_core::Stream) and [`Sink`](futures_sink::Sink);
 //!   [`WebSocket::split`] for a reading and a writing task.
+//! - Without owned messages: [`WebSocket::recv_each`] lends each buffered
+//!   message where it lies ([`MessageRef`]) and takes replies through an
+//!   [`Outbox`]; no reference count or move per message, for servers that
+//!   answer each message as it comes (an echo, a request-response protocol).
 //!
 //! # Driving order
 //! Receiving drives the connection: it writes what the machine owes the
@@ -41,12 +45,14 @@ mod client;
 mod error;
 mod inner;
 mod message;
+mod outbox;
 mod server;
 mod socket;
 
 pub use client::{ClientStream, Connector, connect};
 pub use error::Error;
-pub use message::{CloseFrame, Message, Utf8Bytes};
+pub use message::{CloseFrame, CloseRef, Message, MessageRef, Utf8Bytes, Utf8Ref};
+pub use outbox::Outbox;
 pub use server::{ServerHandshake, accept, refuse};
 pub use shockwave_proto::ws::handshake::{HandshakeError, OriginPolicy, ServerPolicy};
 pub use shockwave_proto::ws::{Config, close};

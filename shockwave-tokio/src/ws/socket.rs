@@ -15,7 +15,7 @@ use shockwave_proto::ws::{Config, Conn, MaskSource};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::inner::Inner;
-use super::{CloseFrame, Error, Message};
+use super::{CloseFrame, Error, Message, MessageRef, Outbox};
 
 /// A WebSocket connection over the stream `S`.
 ///
@@ -87,6 +87,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// handshake still runs) until `None`.
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
         poll_fn(|cx| self.inner.poll_recv(cx)).await
+    }
+
+    /// Hands every message the connection has buffered to `f`, borrowed
+    /// where it lies (valid for that call), with an [`Outbox`] for replies;
+    /// waits (reading, writing, running the close timer as [`recv`](Self::recv)
+    /// does) until there is at least one. Ready with how many; `None` and
+    /// `Err` as `recv`. Replies are written together once the batch is over.
+    ///
+    /// Nothing is allocated or reference-counted per message: this is the
+    /// cheaper way for a handler that answers each message at once. Control
+    /// frames come too (a Ping was answered already when `auto_pong` is on),
+    /// as does the peer's Close.
+    pub async fn recv_each<F>(&mut self, mut f: F) -> Option<Result<usize, Error>>
+    where
+        F: FnMut(MessageRef<'_>, &mut Outbox<'_>),
+    {
+        poll_fn(|cx| self.inner.poll_recv_each(cx, &mut f)).await
     }
 
     /// Sends a message and waits until it is written (and flushed).
@@ -249,6 +266,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SplitStream<S> {
     /// The next message (see [`WebSocket::recv`]).
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
         poll_fn(|cx| lock(&self.shared).poll_recv(cx)).await
+    }
+
+    /// Every buffered message, borrowed (see [`WebSocket::recv_each`]).
+    pub async fn recv_each<F>(&mut self, mut f: F) -> Option<Result<usize, Error>>
+    where
+        F: FnMut(MessageRef<'_>, &mut Outbox<'_>),
+    {
+        poll_fn(|cx| lock(&self.shared).poll_recv_each(cx, &mut f)).await
     }
 }
 
