@@ -390,8 +390,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 Some(event) => return Some(copied(event)),
                 None => {}
             }
-            let (taken, m) = self.step_in_place()?;
-            let Some(m) = m else { continue };
+            let (taken, m) = self.step_in_place(0)?;
+            let Some(m) = m else {
+                self.incoming.advance(taken);
+                continue;
+            };
             let mut frame = self.incoming.split_to(taken);
             frame.advance(m.payload.start);
             frame.truncate(m.payload.len());
@@ -419,6 +422,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             return None;
         }
         let (mut count, mut answer) = (0, false);
+        // What the batch took of `incoming`, dropped once at its end.
+        let mut at = 0;
         while self.pending.is_none() && self.queued() < self.limit() {
             let message = match self.conn.poll_event() {
                 Some(Event::Closed) => break,
@@ -427,11 +432,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                     copied(event)
                 }
                 None => {
-                    let Some((taken, m)) = self.step_in_place() else {
+                    let Some((taken, m)) = self.step_in_place(at) else {
                         break;
                     };
+                    let start = at;
+                    at += taken;
                     let Some(m) = m else { continue };
-                    let payload = &self.incoming[m.payload];
+                    let payload = &self.incoming[start + m.payload.start..start + m.payload.end];
                     let message = match m.kind {
                         MessageKind::Text => MessageRef::Text(Utf8Ref::validated(payload)),
                         MessageKind::Binary => MessageRef::Binary(payload),
@@ -442,7 +449,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                         pending: &mut self.pending,
                     };
                     f(message, &mut outbox);
-                    self.incoming.advance(taken);
                     count += 1;
                     continue;
                 }
@@ -454,33 +460,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             f(message.as_borrowed(), &mut outbox);
             count += 1;
         }
+        // (A peer error emptied `incoming`.)
+        let at = at.min(self.incoming.len());
+        self.incoming.advance(at);
         (count > 0).then_some((count, answer))
     }
 
-    /// Gives the machine the buffered input up to the end of the next frame:
-    /// `(taken, Some(message))` for a message lying in `incoming[..taken]`
-    /// (the caller drops or keeps those bytes); `(0, None)` after a frame
-    /// the machine took (`incoming` advanced; look for its event); `None`
-    /// when there is no whole frame, or on a peer error (reported).
+    /// Gives the machine the buffered input from `at` up to the end of the
+    /// next frame: `(taken, Some(message))` for a message lying in
+    /// `incoming[at..at + taken]` (its range counted from `at`),
+    /// `(taken, None)` for a frame the machine took (look for its event);
+    /// the caller drops the bytes. `None` when there is no whole frame, or
+    /// on a peer error (reported; `incoming` is emptied).
     #[inline(always)] // In both per-message loops: no call, no returned struct in memory.
-    fn step_in_place(&mut self) -> Option<(usize, Option<InPlaceMessage>)> {
-        if self.incoming.is_empty() {
+    fn step_in_place(&mut self, at: usize) -> Option<(usize, Option<InPlaceMessage>)> {
+        if self.incoming.len() == at {
             return None;
         }
         match self
             .conn
-            .handle_input_in_place(self.read_at, &mut self.incoming)
+            .handle_input_in_place(self.read_at, &mut self.incoming[at..])
         {
             // An unfinished frame: read more.
             Ok(InPlaceInput { taken: 0, .. }) => None,
-            Ok(InPlaceInput {
-                taken,
-                message: Some(m),
-            }) => Some((taken, Some(m))),
-            Ok(InPlaceInput { taken, .. }) => {
-                self.incoming.advance(taken);
-                Some((0, None))
-            }
+            Ok(InPlaceInput { taken, message }) => Some((taken, message)),
             Err(e) => {
                 // The machine took all (and keeps what it still needs).
                 self.incoming.clear();
