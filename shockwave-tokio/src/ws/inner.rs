@@ -24,7 +24,7 @@ use tokio::io::AsyncReadExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
-use super::outbox::send_to;
+use super::outbox::{HAND_OVER_MIN, hand_over, send_to};
 use super::{CloseFrame, Error, Message, MessageRef, Outbox, Utf8Bytes, Utf8Ref};
 use crate::time::{now, to_tokio};
 
@@ -47,12 +47,6 @@ thread_local! {
     /// copy writes to memory still in the cache.
     static INCOMING: RefCell<BytesMut> = RefCell::new(BytesMut::new());
 }
-
-/// Messages from this size on are written from their own buffer after the
-/// frame header the machine queues; shorter ones are copied into the
-/// machine's queue, where they can leave together with others in one slice
-/// (copying a few KiB costs less than a write of a separate slice).
-const HAND_OVER_MIN: usize = 8 * 1024;
 
 /// The most slices one vectored write gathers (queued bytes and payloads).
 const GATHER: usize = 32;
@@ -83,6 +77,14 @@ fn copied(event: Event<'_>) -> Message {
         }
         // Not a message: `next_event` stops before it.
         Event::Closed => Message::Close(None),
+    }
+}
+
+/// A message lying in the read buffer, lent.
+fn lent(kind: MessageKind, payload: &[u8]) -> MessageRef<'_> {
+    match kind {
+        MessageKind::Text => MessageRef::Text(Utf8Ref::validated(payload)),
+        MessageKind::Binary => MessageRef::Binary(payload),
     }
 }
 
@@ -425,39 +427,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         // What the batch took of `incoming`, dropped once at its end.
         let mut at = 0;
         while self.pending.is_none() && self.queued() < self.limit() {
-            let message = match self.conn.poll_event() {
-                Some(Event::Closed) => break,
-                Some(event) => {
-                    answer |= matches!(event, Event::PingReceived(_) | Event::CloseReceived { .. });
-                    copied(event)
-                }
-                None => {
-                    let Some((taken, m)) = self.step_in_place(at) else {
-                        break;
-                    };
-                    let start = at;
-                    at += taken;
-                    let Some(m) = m else { continue };
+            let Some(event) = self.conn.poll_event() else {
+                let Some((taken, m)) = self.step_in_place(at) else {
+                    break;
+                };
+                let start = at;
+                at += taken;
+                let Some(m) = m else { continue };
+                count += 1;
+                if m.payload.len() < HAND_OVER_MIN {
+                    // The common case: lent where it lies.
                     let payload = &self.incoming[start + m.payload.start..start + m.payload.end];
-                    let message = match m.kind {
-                        MessageKind::Text => MessageRef::Text(Utf8Ref::validated(payload)),
-                        MessageKind::Binary => MessageRef::Binary(payload),
-                    };
-                    // The outbox's fields beside the borrowed `incoming`.
-                    let mut outbox = Outbox {
-                        conn: &mut self.conn,
-                        pending: &mut self.pending,
-                    };
-                    f(message, &mut outbox);
-                    count += 1;
+                    let (conn, pending, owed) = (&mut self.conn, &mut self.pending, &mut self.owed);
+                    f(
+                        lent(m.kind, payload),
+                        &mut Outbox::new(conn, pending, owed, None),
+                    );
                     continue;
                 }
+                // A buffer of its own, so that an echo of it is written
+                // from there, not copied.
+                self.incoming.advance(start);
+                at = 0;
+                let own = self.incoming.split_to(taken).freeze().slice(m.payload);
+                let (conn, pending, owed) = (&mut self.conn, &mut self.pending, &mut self.owed);
+                f(
+                    lent(m.kind, &own),
+                    &mut Outbox::new(conn, pending, owed, Some(&own)),
+                );
+                continue;
             };
-            let mut outbox = Outbox {
-                conn: &mut self.conn,
-                pending: &mut self.pending,
+            if let Event::Closed = event {
+                break;
+            }
+            answer |= matches!(event, Event::PingReceived(_) | Event::CloseReceived { .. });
+            let copy = copied(event);
+            let own = match &copy {
+                Message::Text(t) => Some(t.as_bytes()),
+                Message::Binary(b) => Some(b),
+                _ => None,
             };
-            f(message.as_borrowed(), &mut outbox);
+            let (conn, pending, owed) = (&mut self.conn, &mut self.pending, &mut self.owed);
+            f(
+                copy.as_borrowed(),
+                &mut Outbox::new(conn, pending, owed, own),
+            );
             count += 1;
         }
         // (A peer error emptied `incoming`.)
@@ -687,26 +701,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     }
 
     /// A large text or binary message goes to the machine as its frame
-    /// header, its payload written from its own buffer (no copy into the
-    /// queue), when the machine can send it so; `None` then. Any other
-    /// message comes back, to be queued as usual (which also reports
-    /// whatever refused it here).
+    /// header, its payload written from its own buffer (`outbox::hand_over`);
+    /// `None` then. Any other message comes back, to be queued as usual.
     fn hand_over(&mut self, message: Message) -> Option<Message> {
-        let (kind, payload) = match message {
-            Message::Text(t) => (MessageKind::Text, t.into_bytes()),
+        let (kind, payload) = match &message {
+            Message::Text(t) => (MessageKind::Text, t.as_bytes()),
             Message::Binary(b) => (MessageKind::Binary, b),
-            other => return Some(other),
+            _ => return Some(message),
         };
-        if payload.len() >= HAND_OVER_MIN
-            && self.conn.send_message_header(kind, &payload) == Ok(true)
-        {
-            self.owed.push_back(payload);
+        if hand_over(&mut self.conn, &mut self.owed, kind, payload) {
             return None;
         }
-        Some(match kind {
-            MessageKind::Text => Message::Text(Utf8Bytes::validated(payload)),
-            MessageKind::Binary => Message::Binary(payload),
-        })
+        Some(message)
     }
 
     /// Moves the waiting message into the machine if it has room.
@@ -1216,5 +1222,51 @@ mod tests {
         // Past the queue's limit by the one reply that waited, no more.
         let most = echo.await.unwrap();
         assert!(most > 100 && most <= 100 + 40, "{most} bytes held");
+    }
+
+    #[tokio::test]
+    async fn recv_each_writes_a_large_echo_from_the_read_buffer() {
+        let (ours, mut peer) = tokio::io::duplex(1 << 20);
+        let slices = Arc::new(AtomicUsize::new(0));
+        let io = Counted {
+            io: ours,
+            writes: Arc::new(AtomicUsize::new(0)),
+            vectored: true,
+            max_write: usize::MAX,
+            slices: slices.clone(),
+        };
+        let mut socket = WebSocket::server(io, Extensions::default(), Config::default());
+        // One frame (lent in place), then two fragments (reassembled by the
+        // machine and copied out): both echoes go out from those buffers.
+        let mut client = Conn::client(
+            Config::default(),
+            Extensions::default(),
+            Box::new(|| [4, 3, 2, 1]),
+        );
+        let big: Vec<u8> = (0..20_000u32).map(|i| (i % 253) as u8).collect();
+        client.send_binary(&big).unwrap();
+        client
+            .send_fragment(MessageKind::Binary, &big[..9_000], false)
+            .unwrap();
+        client
+            .send_fragment(MessageKind::Binary, &big[9_000..], true)
+            .unwrap();
+        while let Some(out) = client.poll_transmit() {
+            let out = out.to_vec();
+            client.advance_transmit(out.len());
+            peer.write_all(&out).await.unwrap();
+        }
+        let echo = tokio::spawn(async move {
+            while let Some(Ok(_)) = socket.recv_each(|m, out| out.send(m).unwrap()).await {}
+        });
+        let got = read_messages(&mut peer, 2).await;
+        assert_eq!(got, vec![(MessageKind::Binary, big.clone()); 2]);
+        // Header and payload gathered from two places: not copied into the queue.
+        assert!(
+            slices.load(Ordering::Relaxed) >= 2,
+            "no payload was handed over"
+        );
+        drop(peer);
+        echo.await.unwrap();
     }
 }
