@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""User-space instructions per echoed message: the reference server's /ws and
-the tokio-tungstenite echo server, each under valgrind's callgrind while
+"""User-space instructions per echoed message: the reference server's /ws
+(borrowed messages) and /ws/owned (owned ones) and the tokio-tungstenite echo
+server, each under valgrind's callgrind while
 ws-load drives it (32 connections; by default 16 B text, 16 in flight). The
 counters are zeroed when ws-load's warm-up ends and dumped when its measured
 window ends, then divided by the messages it counted in that window (the
@@ -53,7 +54,7 @@ def self_costs(path):
     return costs
 
 
-def measure(name, server_cmd, args, tmp):
+def measure(name, server_cmd, path, args, tmp):
     port = free_port()
     out = os.path.join(tmp, f"{name}.callgrind")
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + server_cmd(port)
@@ -62,7 +63,7 @@ def measure(name, server_cmd, args, tmp):
         wait_listening(port, server, timeout=60)
         warmup = 1.0
         load = subprocess.Popen(
-            [release_bin("ws-load"), "--connect", f"127.0.0.1:{port}", "--path", "/ws",
+            [release_bin("ws-load"), "--connect", f"127.0.0.1:{port}", "--path", path,
              "--connections", "32", "--inflight", str(args.inflight), "--size", str(args.size),
              "--kind", "text" if args.size < 1024 else "binary", "--duration", str(args.duration),
              "--warmup", str(warmup)],
@@ -91,20 +92,24 @@ def main():
     ap.add_argument("--inflight", type=int, default=16)
     ap.add_argument("--duration", type=float, default=5)
     args = ap.parse_args()
+    ours = lambda port: [release_bin("shockwave"), "--listen", f"127.0.0.1:{port}", "--threads", "1"]
     servers = {
-        "shockwave-tokio": lambda port: [release_bin("shockwave"), "--listen", f"127.0.0.1:{port}", "--threads", "1"],
-        "tokio-tungstenite": lambda port: [release_bin("tungstenite-echo"), "--listen", f"127.0.0.1:{port}"],
+        "shockwave-tokio": (ours, "/ws"),
+        "shockwave-tokio owned": (ours, "/ws/owned"),
+        "tokio-tungstenite": (lambda port: [release_bin("tungstenite-echo"), "--listen", f"127.0.0.1:{port}"], "/ws"),
     }
     with tempfile.TemporaryDirectory() as tmp:
-        rows = {name: measure(name, cmd, args, tmp) for name, cmd in servers.items()}
+        rows = {name: measure(name.replace(" ", "-"), cmd, path, args, tmp) for name, (cmd, path) in servers.items()}
     print(f"\n{args.size} B messages, {args.inflight} in flight per connection, 32 connections, "
           f"{args.duration:g} s under callgrind\n")
     print("| server | messages counted | instructions per message | without memset's own |")
     print("| --- | ---: | ---: | ---: |")
     for name, (messages, per, no_memset) in rows.items():
         print(f"| {name} | {messages} | {per:,.0f} | {no_memset:,.0f} |")
-    ours, peer = rows["shockwave-tokio"], rows["tokio-tungstenite"]
-    print(f"\nours / tokio-tungstenite: {ours[1] / peer[1]:.2f} (all), {ours[2] / peer[2]:.2f} (without memset)")
+    peer = rows["tokio-tungstenite"]
+    for name in ("shockwave-tokio", "shockwave-tokio owned"):
+        ours = rows[name]
+        print(f"\n{name} / tokio-tungstenite: {ours[1] / peer[1]:.2f} (all), {ours[2] / peer[2]:.2f} (without memset)")
 
 
 if __name__ == "__main__":
