@@ -167,10 +167,23 @@ fn s6_3_bad_priority_on_idle_stream_is_answered_once() {
     p.send(&frame(ty::PRIORITY, 0, 3, &[]));
     p.expect_stream_error(3, ErrorCode::FRAME_SIZE_ERROR);
     p.send(&frame(ty::PRIORITY, 0, 3, &[]));
-    p.send(&frame(ty::PRIORITY, 0, 4, &[0, 0, 0]));
-    p.expect_stream_error(4, ErrorCode::FRAME_SIZE_ERROR);
-    p.send(&frame(ty::PRIORITY, 0, 4, &[0, 0, 0]));
+    p.send(&frame(ty::PRIORITY, 0, 5, &[0, 0, 0]));
+    p.expect_stream_error(5, ErrorCode::FRAME_SIZE_ERROR);
+    p.send(&frame(ty::PRIORITY, 0, 5, &[0, 0, 0]));
     p.assert_no_error();
+}
+
+/// Section 6.4: RST_STREAM MUST NOT be sent for an idle stream. A bad
+/// PRIORITY on an idle stream the server would open itself (a push, even)
+/// cannot be answered with one, since the client would see RST_STREAM on a
+/// stream idle to it; the stream error becomes a connection error (section
+/// 5.4.1 allows it).
+#[test]
+fn s6_4_no_reset_for_an_idle_stream_of_our_own() {
+    let mut p = Peer::connected();
+    p.send(&frame(ty::PRIORITY, 0, 4, &[0, 0, 0]));
+    p.expect_connection_error(ErrorCode::FRAME_SIZE_ERROR);
+    assert!(!p.frames.iter().any(|f| f.kind == ty::RST_STREAM));
 }
 
 /// PRIORITY may be sent in any state: on a closed stream it is ignored.

@@ -279,3 +279,24 @@ fn s6_8_client_goaway_last_stream_never_increases() {
         (0, ErrorCode::FRAME_SIZE_ERROR)
     );
 }
+
+/// Section 6.4: RST_STREAM MUST NOT be sent for an idle stream. A bad
+/// PRIORITY (or one depending on itself) for a stream the client has not
+/// opened yet cannot be answered with a reset that would poison the stream
+/// it opens next; it is a connection error instead (section 5.4.1).
+#[test]
+fn s6_4_client_no_reset_for_its_own_idle_stream() {
+    for (payload, code) in [
+        (vec![0u8; 3], ErrorCode::FRAME_SIZE_ERROR),
+        (vec![0, 0, 0, 3, 16], ErrorCode::PROTOCOL_ERROR),
+    ] {
+        let mut s = Server::with_request(Config::default());
+        s.send(&frame(ty::PRIORITY, 0, 3, &payload));
+        assert!(
+            !s.frames.iter().any(|f| f.kind == ty::RST_STREAM),
+            "{:?}",
+            s.frames
+        );
+        s.expect_connection_error(code);
+    }
+}

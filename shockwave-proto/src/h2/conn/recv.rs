@@ -169,8 +169,16 @@ impl Core {
         let Some(id) = e.stream() else {
             return Err(e);
         };
-        if self.lookup(id) == Lookup::Closed(Some(ClosedHow::ResetSent)) {
-            return Ok(());
+        match self.lookup(id) {
+            Lookup::Closed(Some(ClosedHow::ResetSent)) => return Ok(()),
+            // Section 6.4: no RST_STREAM on an idle stream. The peer's idle
+            // stream gets one all the same (h2spec 6.3/2 expects it, and
+            // `reset_idle` keeps it closed), but one of ours cannot: we would
+            // open it later on a stream the peer was told is over, and a peer
+            // sees RST_STREAM on a stream idle to it as a connection error
+            // (section 5.1). Section 5.4 lets a stream error end the connection.
+            Lookup::Idle if !self.role.peer_initiates(id) => return Err(e.to_connection()),
+            _ => {}
         }
         frame::write_rst_stream(self.write.vec(), id, e.code());
         if let Some(rec) = self.store.get(id) {
