@@ -1269,4 +1269,25 @@ mod tests {
         drop(peer);
         echo.await.unwrap();
     }
+
+    #[tokio::test]
+    async fn a_split_stream_lends_too_and_its_replies_go_out() {
+        let (socket, mut peer, _) = server();
+        let (mut sink, mut stream) = socket.split();
+        peer.write_all(&batch(4)).await.unwrap();
+        let echo = tokio::spawn(async move {
+            let mut n = 0;
+            while let Some(Ok(k)) = stream.recv_each(|m, out| out.send(m).unwrap()).await {
+                n += k;
+            }
+            n
+        });
+        read_texts(&mut peer, 4).await;
+        // The sink half still sends beside it.
+        sink.send(Message::text("from the sink")).await.unwrap();
+        let got = read_messages(&mut peer, 1).await;
+        assert_eq!(got, [(MessageKind::Text, b"from the sink".to_vec())]);
+        drop(peer);
+        assert_eq!(echo.await.unwrap(), 4);
+    }
 }

@@ -98,7 +98,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Nothing is allocated or reference-counted per message: this is the
     /// cheaper way for a handler that answers each message at once. Control
     /// frames come too (a Ping was answered already when `auto_pong` is on),
-    /// as does the peer's Close.
+    /// as does the peer's Close. A panic in `f` leaves the connection
+    /// unusable (the machine may have taken input the read buffer still
+    /// holds): drop it.
     pub async fn recv_each<F>(&mut self, mut f: F) -> Option<Result<usize, Error>>
     where
         F: FnMut(MessageRef<'_>, &mut Outbox<'_>),
