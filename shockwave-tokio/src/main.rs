@@ -1,5 +1,5 @@
 //! The reference server: `GET /` says hello, `POST /echo` streams the body
-//! back, `/ws` is a WebSocket echo, anything else is 404, over HTTP/1.1 and HTTP/2 (h2c prior knowledge) on `--listen` and HTTPS on
+//! back, `/ws` (and `/ws/owned`) is a WebSocket echo, anything else is 404, over HTTP/1.1 and HTTP/2 (h2c prior knowledge) on `--listen` and HTTPS on
 //! `--tls-listen` (ALPN h2 and http/1.1). It uses the native handler and is the benchmark target.
 
 use std::net::SocketAddr;
@@ -21,7 +21,8 @@ usage: shockwave [options]
   -h, --help         this text
 
 routes: GET / (hello), POST /echo (echoes the body), GET /ws (WebSocket
-echo, permessage-deflate accepted), 404 otherwise.
+echo, permessage-deflate accepted; GET /ws/owned: the same echo made of
+owned messages), 404 otherwise.
 Ctrl-C shuts down gracefully.";
 
 struct Args {
