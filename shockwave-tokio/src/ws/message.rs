@@ -244,19 +244,12 @@ impl Message {
 
     /// The payload bytes (the reason for a Close).
     pub fn as_payload(&self) -> &[u8] {
-        match self {
-            Message::Text(t) => t.as_bytes(),
-            Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => b,
-            Message::Close(c) => c.as_ref().map_or(&[][..], |c| c.reason.as_bytes()),
-        }
+        self.as_borrowed().as_payload()
     }
 
     /// The text, for a text message.
     pub fn as_text(&self) -> Option<&str> {
-        match self {
-            Message::Text(t) => Some(t.as_str()),
-            _ => None,
-        }
+        self.as_borrowed().as_text()
     }
 
     /// The message, borrowed.
